@@ -1,0 +1,56 @@
+// Package api names the client APIs tollgate serves and knows how each one is shaped:
+// which request path belongs to which API, and how each API spells an error.
+package api
+
+// Kind is one client-facing API (the wire dialect the client speaks).
+type Kind uint8
+
+// The client APIs. The Bedrock and Vertex kinds are the cloud-native paths Claude Code
+// uses in its CLAUDE_CODE_USE_BEDROCK / CLAUDE_CODE_USE_VERTEX modes; their bodies are
+// Anthropic Messages bodies without `model`.
+const (
+	Unknown Kind = iota
+	OpenAIChat
+	OpenAIResponses
+	AnthropicMessages
+	AnthropicCountTokens
+	BedrockInvoke
+	BedrockInvokeStream
+	BedrockCountTokens
+	VertexRawPredict
+	VertexStreamRawPredict
+	VertexCountTokens
+)
+
+var kindNames = [...]string{
+	Unknown:                "unknown",
+	OpenAIChat:             "openai_chat",
+	OpenAIResponses:        "openai_responses",
+	AnthropicMessages:      "anthropic_messages",
+	AnthropicCountTokens:   "anthropic_count_tokens",
+	BedrockInvoke:          "bedrock_invoke",
+	BedrockInvokeStream:    "bedrock_invoke_stream",
+	BedrockCountTokens:     "bedrock_count_tokens",
+	VertexRawPredict:       "vertex_raw_predict",
+	VertexStreamRawPredict: "vertex_stream_raw_predict",
+	VertexCountTokens:      "vertex_count_tokens",
+}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// AnthropicShaped reports whether clients of this API expect Anthropic's error shape
+// and Anthropic events (everything but the two OpenAI APIs).
+func (k Kind) AnthropicShaped() bool {
+	return k != OpenAIChat && k != OpenAIResponses && k != Unknown
+}
+
+// CountsTokens reports whether the API is a token-counting call, whose response is not
+// billable usage.
+func (k Kind) CountsTokens() bool {
+	return k == AnthropicCountTokens || k == BedrockCountTokens || k == VertexCountTokens
+}
