@@ -1,0 +1,155 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"regexp"
+	"sort"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/token"
+)
+
+// Loaded is a decoded, expanded, defaulted and validated config file.
+type Loaded struct {
+	File
+	// Path is where it was read from.
+	Path string
+	// EnvVars are the environment variables the file references, sorted.
+	EnvVars []string
+}
+
+// LoadFile reads and validates a config file, with the process environment.
+func LoadFile(path string) (*Loaded, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data, os.LookupEnv)
+}
+
+// Parse decodes data strictly, expands ${VAR} with lookup, applies defaults and
+// validates. The error lists every problem found, one per line.
+func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Loaded, error) {
+	var f File
+	if err := yaml.UnmarshalWithOptions(data, &f, yaml.DisallowUnknownField()); err != nil {
+		return nil, fmt.Errorf("%s", yamlError(name, err))
+	}
+	l := &Loaded{Path: name}
+	var problems []string
+	seen := map[string]bool{}
+	expandStrings(reflect.ValueOf(&f).Elem(), "", func(path, s string) string {
+		out, missing, refs := expand(s, lookup)
+		for _, r := range refs {
+			if !seen[r] {
+				seen[r] = true
+				l.EnvVars = append(l.EnvVars, r)
+			}
+		}
+		for _, m := range missing {
+			problems = append(problems, fmt.Sprintf("%s: environment variable %s is not set", path, m))
+		}
+		return out
+	})
+	sort.Strings(l.EnvVars)
+	f.applyDefaults()
+	problems = append(problems, f.validate()...)
+	l.File = f
+	if len(problems) > 0 {
+		return l, &Error{File: name, Problems: problems}
+	}
+	return l, nil
+}
+
+// Error lists every problem of one config file.
+type Error struct {
+	File     string
+	Problems []string
+}
+
+func (e *Error) Error() string {
+	s := fmt.Sprintf("%s: %d problem(s):", e.File, len(e.Problems))
+	for _, p := range e.Problems {
+		s += "\n  " + p
+	}
+	return s
+}
+
+// yamlError renders a decoding error as "file:line:col: message".
+func yamlError(name string, err error) string {
+	var te interface {
+		GetToken() *token.Token
+		GetMessage() string
+	}
+	if errors.As(err, &te) && te.GetToken() != nil {
+		p := te.GetToken().Position
+		return fmt.Sprintf("%s:%d:%d: %s", name, p.Line, p.Column, te.GetMessage())
+	}
+	return fmt.Sprintf("%s: %v", name, err)
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// expand replaces every ${VAR}; it returns the names missing from lookup and all names seen.
+func expand(s string, lookup func(string) (string, bool)) (out string, missing, refs []string) {
+	if len(s) < 3 {
+		return s, nil, nil
+	}
+	out = envRef.ReplaceAllStringFunc(s, func(m string) string {
+		name := m[2 : len(m)-1]
+		refs = append(refs, name)
+		v, ok := lookup(name)
+		if !ok {
+			// Keep the reference: the missing variable is the problem reported,
+			// not a second "field required" for the same line.
+			missing = append(missing, name)
+			return m
+		}
+		return v
+	})
+	return out, missing, refs
+}
+
+// expandStrings walks every string reachable from v (struct fields by their yaml
+// names, slices, maps of strings) and replaces it with fn's result.
+func expandStrings(v reflect.Value, path string, fn func(path, s string) string) {
+	switch v.Kind() {
+	case reflect.String:
+		if v.CanSet() {
+			v.SetString(fn(path, v.String()))
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			expandStrings(v.Elem(), path, fn)
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			name := yamlName(t.Field(i))
+			if path != "" {
+				name = path + "." + name
+			}
+			expandStrings(v.Field(i), name, fn)
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			expandStrings(v.Index(i), fmt.Sprintf("%s[%d]", path, i), fn)
+		}
+	}
+}
+
+func yamlName(f reflect.StructField) string {
+	tag := f.Tag.Get("yaml")
+	for i := 0; i < len(tag); i++ {
+		if tag[i] == ',' {
+			tag = tag[:i]
+			break
+		}
+	}
+	if tag == "" {
+		return f.Name
+	}
+	return tag
+}

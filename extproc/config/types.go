@@ -1,0 +1,145 @@
+// Package config loads tollgate.yaml: strict YAML decoding (an unknown key is an error
+// naming it and its line), ${ENV} expansion in every string value, defaults, and a
+// validation that reports every problem at once. Compile (compile.go) turns the declared
+// File into the Runtime that serves requests; it runs once per load, never per request.
+package config
+
+// File is the declared configuration, exactly as written in tollgate.yaml.
+type File struct {
+	// Listen is the ext_proc gRPC address.
+	Listen string `yaml:"listen"`
+	// Admin serves /metrics, /healthz, /readyz and POST /-/reload.
+	Admin     string      `yaml:"admin"`
+	Providers []Provider  `yaml:"providers"`
+	Models    []ModelRule `yaml:"models"`
+	// Keys are the client keys; absent means no client auth (local use only).
+	Keys    []Key   `yaml:"keys"`
+	Pricing Pricing `yaml:"pricing"`
+	Limits  Limits  `yaml:"limits"`
+	Server  Server  `yaml:"server"`
+}
+
+// Provider is one upstream account.
+type Provider struct {
+	Name       string `yaml:"name"`
+	Type       string `yaml:"type"`
+	APIKey     string `yaml:"api_key"`
+	APIVersion string `yaml:"api_version"`
+	Region     string `yaml:"region"`
+	Project    string `yaml:"project"`
+	// Host overrides the provider's default host where tollgate needs to know it
+	// (SigV4 signs the host).
+	Host string `yaml:"host"`
+}
+
+// ModelRule routes models matching Match (exact, or a `*` glob) to Provider.
+type ModelRule struct {
+	Match         string `yaml:"match"`
+	Provider      string `yaml:"provider"`
+	UpstreamModel string `yaml:"upstream_model"`
+	PricingModel  string `yaml:"pricing_model"`
+}
+
+// Key is one client key, stored only as the hex SHA-256 of the key.
+type Key struct {
+	Name      string `yaml:"name"`
+	Team      string `yaml:"team"`
+	KeySHA256 string `yaml:"key_sha256"`
+}
+
+// Pricing configures run-time prices.
+type Pricing struct {
+	// URL is a LiteLLM-format price file: a path or an http(s) URL.
+	URL       string                   `yaml:"url"`
+	Refresh   string                   `yaml:"refresh"`
+	Timeout   string                   `yaml:"timeout"`
+	Overrides map[string]PriceOverride `yaml:"overrides"`
+}
+
+// PriceOverride is a negotiated price in USD per million tokens; unset fields keep the
+// price from the tables below it (built-in, then pricing.url).
+type PriceOverride struct {
+	Input        *float64 `yaml:"input"`
+	Output       *float64 `yaml:"output"`
+	CacheRead    *float64 `yaml:"cache_read"`
+	CacheWrite   *float64 `yaml:"cache_write"`
+	CacheWrite1h *float64 `yaml:"cache_write_1h"`
+}
+
+// Limits bound what one request may cost tollgate.
+type Limits struct {
+	// MaxRequestBody is the largest request body in bytes (larger → 413).
+	MaxRequestBody int64 `yaml:"max_request_body"`
+	// MaxEventSize is the largest SSE event metered; a larger one ends metering for
+	// that stream (never the client's stream).
+	MaxEventSize int64 `yaml:"max_event_size"`
+	// MaxDecompressed caps how many decompressed bytes of a compressed response are metered.
+	MaxDecompressed int64 `yaml:"max_decompressed"`
+	// CredentialTimeout bounds the wait for a cloud credential source.
+	CredentialTimeout string `yaml:"credential_timeout"`
+}
+
+// Server holds process settings.
+type Server struct {
+	// ShutdownGrace is how long open streams may run after SIGTERM.
+	ShutdownGrace string `yaml:"shutdown_grace"`
+	// Reload enables POST /-/reload on the admin listener (default true).
+	ReloadEndpoint *bool `yaml:"reload_endpoint"`
+	// WatchConfig reloads when the config file changes (default true).
+	WatchConfig *bool `yaml:"watch_config"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `yaml:"log_level"`
+	// TLS secures the ext_proc listener.
+	TLS *TLS `yaml:"tls"`
+}
+
+// TLS configures the gRPC listener's certificate and, with ClientCA, mTLS.
+type TLS struct {
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	ClientCA string `yaml:"client_ca"`
+}
+
+// Defaults.
+const (
+	DefaultListen          = ":50051"
+	DefaultAdmin           = ":9464"
+	DefaultMaxRequestBody  = 32 << 20
+	DefaultMaxEventSize    = 16 << 20
+	DefaultMaxDecompressed = 64 << 20
+	DefaultRefresh         = "6h"
+	DefaultPriceTimeout    = "30s"
+	DefaultCredTimeout     = "5s"
+	DefaultShutdownGrace   = "30s"
+)
+
+func (f *File) applyDefaults() {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&f.Listen, DefaultListen)
+	def(&f.Admin, DefaultAdmin)
+	def(&f.Pricing.Refresh, DefaultRefresh)
+	def(&f.Pricing.Timeout, DefaultPriceTimeout)
+	def(&f.Limits.CredentialTimeout, DefaultCredTimeout)
+	def(&f.Server.ShutdownGrace, DefaultShutdownGrace)
+	def(&f.Server.LogLevel, "info")
+	if f.Limits.MaxRequestBody == 0 {
+		f.Limits.MaxRequestBody = DefaultMaxRequestBody
+	}
+	if f.Limits.MaxEventSize == 0 {
+		f.Limits.MaxEventSize = DefaultMaxEventSize
+	}
+	if f.Limits.MaxDecompressed == 0 {
+		f.Limits.MaxDecompressed = DefaultMaxDecompressed
+	}
+	yes := true
+	if f.Server.ReloadEndpoint == nil {
+		f.Server.ReloadEndpoint = &yes
+	}
+	if f.Server.WatchConfig == nil {
+		f.Server.WatchConfig = &yes
+	}
+}

@@ -1,0 +1,172 @@
+package extproc
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
+
+	"github.com/tollgate/tollgate/extproc/api"
+	"github.com/tollgate/tollgate/extproc/keys"
+	"github.com/tollgate/tollgate/extproc/provider"
+)
+
+// ProviderHeader names the provider a request goes to; Envoy's routes match on it.
+const ProviderHeader = "x-tollgate-provider"
+
+// onRequestBody reads the model (gjson, no decoding into structs), routes it, lets the
+// provider rewrite the request, and replies with the header and body mutations.
+// Envoy sends the whole body in one message (BUFFERED).
+func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResponse {
+	body := b.Body
+	if int64(len(body)) > st.rt.MaxRequestBody {
+		return st.reject(api.Errorf(http.StatusRequestEntityTooLarge,
+			"request body of %d bytes exceeds the gateway's limit of %d bytes", len(body), st.rt.MaxRequestBody))
+	}
+	model, apiErr := st.requestModel(body)
+	if apiErr != nil {
+		return st.reject(apiErr)
+	}
+	route, ok := st.rt.Router.Resolve(model)
+	if !ok {
+		return st.reject(api.Errorf(http.StatusNotFound, "model %q is not served by this gateway", model))
+	}
+	st.route, st.prov, st.routed = route, st.rt.Providers[route.Provider], true
+	st.streamed = st.kind == api.BedrockInvokeStream || st.kind == api.VertexStreamRawPredict ||
+		gjson.GetBytes(body, "stream").Bool()
+
+	if st.kind == api.OpenAIChat && st.streamed && !gjson.GetBytes(body, "stream_options.include_usage").Bool() {
+		// Without it OpenAI streams no usage at all; the client then also gets the
+		// final usage chunk (choices: []), which every OpenAI client handles.
+		var err error
+		if body, err = sjson.SetBytes(body, "stream_options.include_usage", true); err != nil {
+			return st.reject(api.Errorf(http.StatusBadRequest, "cannot set stream_options: %v", err))
+		}
+	}
+
+	preq := provider.Request{
+		API: st.kind, Method: st.hdr.method, Headers: st.hdr.all, Body: body,
+		ClientModel: model, UpstreamModel: route.UpstreamModel, Stream: st.streamed,
+	}
+	preq.Path, preq.Query = api.SplitPath(st.hdr.path)
+	for _, k := range keys.CredentialHeaders {
+		delete(preq.Headers, k)
+	}
+	mut, err := st.prov.Prepare(context.Background(), &preq)
+	if err != nil {
+		var ae *api.Error
+		if errors.As(err, &ae) {
+			return st.reject(ae)
+		}
+		st.log.Error("provider failed to prepare request", "provider", route.Provider, "err", err)
+		return st.reject(api.Errorf(http.StatusInternalServerError, "provider %q could not prepare the request", route.Provider))
+	}
+	if mut.Body == nil {
+		mut.Body = body
+	}
+	return st.requestMutation(b.Body, mut)
+}
+
+// requestModel reads and checks the body's model; the Bedrock and Vertex native paths
+// carry it in the path instead.
+func (st *stream) requestModel(body []byte) (string, *api.Error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return "", api.Errorf(http.StatusBadRequest, "request body is empty; a JSON body is required")
+	}
+	if !gjson.ValidBytes(body) {
+		return "", api.Errorf(http.StatusBadRequest, "request body is not valid JSON")
+	}
+	root := gjson.ParseBytes(body)
+	if !root.IsObject() {
+		return "", api.Errorf(http.StatusBadRequest, "request body must be a JSON object")
+	}
+	if st.endpoint.PathModel != "" {
+		return st.endpoint.PathModel, nil
+	}
+	if err := singleModelKey(body, root); err != nil {
+		return "", err
+	}
+	m := root.Get("model")
+	switch {
+	case !m.Exists():
+		return "", api.Errorf(http.StatusBadRequest, "model: field required")
+	case m.Type != gjson.String:
+		return "", api.Errorf(http.StatusBadRequest, "model: must be a string")
+	case m.Str == "":
+		return "", api.Errorf(http.StatusBadRequest, "model: must not be empty")
+	}
+	return m.Str, nil
+}
+
+// singleModelKey rejects a body with more than one top-level "model" key: tollgate
+// routes on the first while upstream parsers keep the last, so the provider could
+// serve (and bill) a model other than the one routed. The full scan runs only when
+// the bytes could hold a second key.
+func singleModelKey(body []byte, root gjson.Result) *api.Error {
+	if bytes.Count(body, []byte(`"model"`)) < 2 && !bytes.Contains(body, []byte(`\u`)) {
+		return nil
+	}
+	n := 0
+	root.ForEach(func(k, _ gjson.Result) bool {
+		if k.String() == "model" {
+			n++
+		}
+		return n < 2
+	})
+	if n > 1 {
+		return api.Errorf(http.StatusBadRequest, "model: the body has more than one \"model\" field")
+	}
+	return nil
+}
+
+// requestMutation turns a provider's Mutation into Envoy's reply: set
+// x-tollgate-provider and clear the route cache so Envoy re-matches its routes on it,
+// remove the client's credentials, apply the provider's headers, path and body, and
+// keep content-length equal to the body sent (BUFFERED with header mode SEND keeps the
+// header, so it must match).
+func (st *stream) requestMutation(original []byte, mut provider.Mutation) *extprocv3.ProcessingResponse {
+	set := make([]*corev3.HeaderValueOption, 0, 4+len(mut.SetHeaders))
+	set = append(set, setHeader(ProviderHeader, st.route.Provider))
+	setKeys := map[string]bool{ProviderHeader: true}
+	for _, h := range mut.SetHeaders {
+		set = append(set, setHeader(h.Key, h.Value))
+		setKeys[h.Key] = true
+	}
+	if mut.Path != "" {
+		set = append(set, setHeader(":path", mut.Path))
+	}
+	set = append(set, setHeader("content-length", strconv.Itoa(len(mut.Body))))
+
+	var remove []string
+	for _, k := range keys.CredentialHeaders {
+		if !setKeys[k] {
+			remove = append(remove, k)
+		}
+	}
+	for _, k := range mut.RemoveHeaders {
+		if !setKeys[k] {
+			remove = append(remove, k)
+		}
+	}
+	common := &extprocv3.CommonResponse{
+		HeaderMutation:  &extprocv3.HeaderMutation{SetHeaders: set, RemoveHeaders: remove},
+		ClearRouteCache: true,
+	}
+	if !sameBytes(original, mut.Body) {
+		common.BodyMutation = &extprocv3.BodyMutation{Mutation: &extprocv3.BodyMutation_Body{Body: mut.Body}}
+	}
+	return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_RequestBody{
+		RequestBody: &extprocv3.BodyResponse{Response: common},
+	}}
+}
+
+// sameBytes reports whether a and b are the same slice (not merely equal bytes).
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}

@@ -1,0 +1,48 @@
+package extproc
+
+import (
+	"net/http"
+
+	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
+
+	"github.com/tollgate/tollgate/extproc/api"
+	"github.com/tollgate/tollgate/extproc/keys"
+)
+
+// onRequestHeaders classifies the path, authenticates the client and answers what
+// tollgate answers itself (GET /v1/models, errors). Everything else continues to the
+// body, which Envoy sends BUFFERED.
+func (st *stream) onRequestHeaders(h *extprocv3.HttpHeaders) *extprocv3.ProcessingResponse {
+	st.hdr = readRequestHeaders(h.Headers)
+	path, _ := api.SplitPath(st.hdr.path)
+	ep, ok := api.Classify(path)
+	st.endpoint, st.kind = ep, ep.Kind
+	if !ok {
+		return st.reject(api.Errorf(http.StatusNotFound, "tollgate does not serve %s %s", st.hdr.method, path))
+	}
+
+	id, ok := st.rt.Keys.Authenticate(keys.FromHeaders(st.hdr.all))
+	if !ok {
+		return st.reject(&api.Error{Status: http.StatusUnauthorized, Message: "invalid or missing API key"})
+	}
+	st.identity = id
+
+	if ep.ListModels {
+		if st.hdr.method != http.MethodGet {
+			return st.reject(api.Errorf(http.StatusMethodNotAllowed, "%s %s: use GET", st.hdr.method, path))
+		}
+		st.code = http.StatusOK
+		resp := immediate(http.StatusOK, "application/json", st.rt.ModelsJSON, "tollgate_models")
+		st.finish(false)
+		return resp
+	}
+	if st.hdr.method != http.MethodPost {
+		return st.reject(api.Errorf(http.StatusMethodNotAllowed, "%s %s: use POST", st.hdr.method, path))
+	}
+	if h.EndOfStream {
+		return st.reject(api.Errorf(http.StatusBadRequest, "request body is empty; a JSON body is required"))
+	}
+	return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_RequestHeaders{
+		RequestHeaders: &extprocv3.HeadersResponse{},
+	}}
+}

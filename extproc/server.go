@@ -1,0 +1,110 @@
+// Package extproc is tollgate's Envoy external-processing service: one gRPC stream per
+// HTTP request, driven through request headers, request body, response headers and
+// response body by a per-request state machine (stream.go).
+package extproc
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/tollgate/tollgate/extproc/config"
+	"github.com/tollgate/tollgate/extproc/metrics"
+)
+
+// Server implements envoy.service.ext_proc.v3.ExternalProcessor.
+type Server struct {
+	extprocv3.UnimplementedExternalProcessorServer
+
+	runtime atomic.Pointer[config.Runtime]
+	metrics *metrics.Metrics
+	log     *slog.Logger
+	now     func() time.Time
+
+	// open counts streams in flight (for graceful shutdown and tests).
+	open sync.WaitGroup
+	live atomic.Int64
+}
+
+// Options configure a Server.
+type Options struct {
+	Metrics *metrics.Metrics
+	Logger  *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// New creates a Server serving rt until SetRuntime swaps it.
+func New(rt *config.Runtime, opts Options) *Server {
+	s := &Server{metrics: opts.Metrics, log: opts.Logger, now: opts.Now}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.runtime.Store(rt)
+	return s
+}
+
+// SetRuntime atomically swaps the config; streams in flight keep the one they started with.
+func (s *Server) SetRuntime(rt *config.Runtime) { s.runtime.Store(rt) }
+
+// Runtime returns the current config.
+func (s *Server) Runtime() *config.Runtime { return s.runtime.Load() }
+
+// Register adds the service to a gRPC server.
+func (s *Server) Register(g *grpc.Server) { extprocv3.RegisterExternalProcessorServer(g, s) }
+
+// Open reports how many streams are in flight.
+func (s *Server) Open() int64 { return s.live.Load() }
+
+// Wait blocks until every stream in flight has ended, or ctx is done.
+func (s *Server) Wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { s.open.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Process runs one HTTP request's ext_proc stream.
+func (s *Server) Process(srv extprocv3.ExternalProcessor_ProcessServer) error {
+	s.open.Add(1)
+	s.live.Add(1)
+	defer func() { s.live.Add(-1); s.open.Done() }()
+
+	st := newStream(s, s.runtime.Load())
+	defer st.close()
+	for {
+		req, err := srv.Recv()
+		if err != nil {
+			if errors.Is(err, io.EOF) || status.Code(err) == codes.Canceled || status.Code(err) == codes.DeadlineExceeded {
+				return nil
+			}
+			return err
+		}
+		resp, err := st.handleSafely(req)
+		if err != nil {
+			return err
+		}
+		if resp == nil {
+			continue
+		}
+		if err := srv.Send(resp); err != nil {
+			return err
+		}
+	}
+}

@@ -1,0 +1,115 @@
+package gateway
+
+import (
+	"context"
+	"crypto/sha256"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/tollgate/tollgate/extproc/config"
+)
+
+// build loads, validates and compiles the config file without touching the running one.
+func (g *Gateway) build() (*config.Loaded, *config.Runtime, [32]byte, error) {
+	data, err := os.ReadFile(g.opts.ConfigPath)
+	if err != nil {
+		return nil, nil, [32]byte{}, err
+	}
+	sum := sha256.Sum256(data)
+	l, err := config.Parse(g.opts.ConfigPath, data, os.LookupEnv)
+	if err != nil {
+		return nil, nil, sum, err
+	}
+	rt, err := g.compile(l)
+	if err != nil {
+		return nil, nil, sum, err
+	}
+	return l, rt, sum, nil
+}
+
+func (g *Gateway) commit(l *config.Loaded, sum [32]byte) {
+	g.loaded, g.fileSum = l, sum
+	g.metrics.ReloadSuccess.Set(1)
+	g.metrics.ReloadTimestamp.SetToCurrentTime()
+	if g.opts.LogLevel != nil {
+		_ = g.opts.LogLevel.UnmarshalText([]byte(l.Server.LogLevel))
+	}
+	if l.Keys == nil {
+		g.log.Warn("no client keys configured: the gateway accepts every request")
+	}
+}
+
+func (g *Gateway) currentLoaded() *config.Loaded {
+	g.reloadMu.Lock()
+	defer g.reloadMu.Unlock()
+	return g.loaded
+}
+
+// Reload builds the config anew and swaps it in atomically; on any error the running
+// config stays and the error says why. Streams in flight finish on the config they
+// started with.
+func (g *Gateway) Reload() error {
+	g.reloadMu.Lock()
+	defer g.reloadMu.Unlock()
+	l, rt, sum, err := g.build()
+	if err != nil {
+		g.metrics.ReloadSuccess.Set(0)
+		g.log.Error("config reload failed; keeping the running config", "config", g.opts.ConfigPath, "err", err)
+		return err
+	}
+	g.server.SetRuntime(rt)
+	g.commit(l, sum)
+	g.log.Info("config reloaded", "config", g.opts.ConfigPath, "providers", len(l.Providers), "models", len(l.Models))
+	return nil
+}
+
+// watch reloads when the file's content changes (polling: works on every filesystem,
+// including Kubernetes ConfigMap symlink swaps).
+func (g *Gateway) watch(ctx context.Context) {
+	if !*g.currentLoaded().Server.WatchConfig {
+		return
+	}
+	every := g.opts.WatchInterval
+	if every <= 0 {
+		every = 2 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	var lastBad [32]byte
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		data, err := os.ReadFile(g.opts.ConfigPath)
+		if err != nil {
+			continue
+		}
+		sum := sha256.Sum256(data)
+		g.reloadMu.Lock()
+		changed := sum != g.fileSum && sum != lastBad
+		g.reloadMu.Unlock()
+		if changed {
+			if g.Reload() != nil {
+				lastBad = sum // report a bad file once, not every tick
+			}
+		}
+	}
+}
+
+func (g *Gateway) onSIGHUP(ctx context.Context) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGHUP)
+	defer signal.Stop(ch)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ch:
+			_ = g.Reload()
+		}
+	}
+}
