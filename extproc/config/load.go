@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"regexp"
 	"sort"
+	"strings"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/token"
@@ -85,9 +86,35 @@ func yamlError(name string, err error) string {
 	}
 	if errors.As(err, &te) && te.GetToken() != nil {
 		p := te.GetToken().Position
-		return fmt.Sprintf("%s:%d:%d: %s", name, p.Line, p.Column, te.GetMessage())
+		return fmt.Sprintf("%s:%d:%d: %s", name, p.Line, p.Column, plainTypeError(te.GetMessage()))
 	}
 	return fmt.Sprintf("%s: %v", name, err)
+}
+
+var typeError = regexp.MustCompile(`^cannot unmarshal (\S+) into Go struct field .* of type (\S+)$`)
+
+// plainTypeError rewrites the decoder's Go-flavoured type errors for YAML authors.
+func plainTypeError(msg string) string {
+	m := typeError.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	want := m[2]
+	switch {
+	case strings.HasPrefix(want, "int") || strings.HasPrefix(want, "uint"):
+		want = "an integer"
+	case strings.HasPrefix(want, "float"):
+		want = "a number"
+	case want == "bool":
+		want = "true or false"
+	case want == "string":
+		want = "a string"
+	case strings.HasPrefix(want, "[]"):
+		want = "a list"
+	default:
+		want = "a mapping"
+	}
+	return fmt.Sprintf("wrong type: a %s where %s is expected", m[1], want)
 }
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)

@@ -21,7 +21,7 @@ func checkGlob(pattern string) error {
 		return fmt.Errorf("empty pattern")
 	}
 	if i := strings.IndexAny(pattern, globSpecial); i >= 0 {
-		return fmt.Errorf("bad glob %q: %q is not supported (only * is)", pattern, pattern[i])
+		return fmt.Errorf("bad glob %q: %q is not supported (only * is)", pattern, pattern[i:i+1])
 	}
 	if strings.Contains(pattern, "**") {
 		return fmt.Errorf("bad glob %q: ** is redundant, use *", pattern)
