@@ -82,17 +82,16 @@ func (st *stream) requestModel(body []byte) (string, *api.Error) {
 	if !gjson.ValidBytes(body) {
 		return "", api.Errorf(http.StatusBadRequest, "request body is not valid JSON")
 	}
-	root := gjson.ParseBytes(body)
-	if !root.IsObject() {
+	if trimmed := bytes.TrimLeft(body, " \t\r\n"); trimmed[0] != '{' {
 		return "", api.Errorf(http.StatusBadRequest, "request body must be a JSON object")
 	}
 	if st.endpoint.PathModel != "" {
 		return st.endpoint.PathModel, nil
 	}
-	if err := singleModelKey(body, root); err != nil {
+	if err := singleModelKey(body); err != nil {
 		return "", err
 	}
-	m := root.Get("model")
+	m := gjson.GetBytes(body, "model") // GetBytes does not copy the body
 	switch {
 	case !m.Exists():
 		return "", api.Errorf(http.StatusBadRequest, "model: field required")
@@ -108,12 +107,12 @@ func (st *stream) requestModel(body []byte) (string, *api.Error) {
 // routes on the first while upstream parsers keep the last, so the provider could
 // serve (and bill) a model other than the one routed. The full scan runs only when
 // the bytes could hold a second key.
-func singleModelKey(body []byte, root gjson.Result) *api.Error {
+func singleModelKey(body []byte) *api.Error {
 	if bytes.Count(body, []byte(`"model"`)) < 2 && !bytes.Contains(body, []byte(`\u`)) {
 		return nil
 	}
 	n := 0
-	root.ForEach(func(k, _ gjson.Result) bool {
+	gjson.ParseBytes(body).ForEach(func(k, _ gjson.Result) bool {
 		if k.String() == "model" {
 			n++
 		}
