@@ -1,0 +1,102 @@
+package sse
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"testing"
+)
+
+// reference parses a whole stream the simple, non-incremental way: split into lines
+// (CRLF, CR or LF; an unterminated last line is dropped), then apply the WHATWG field
+// rules, with the same size limit as Parser (which also holds the unterminated line).
+func reference(in []byte, max int) ([]event, error) {
+	in = bytes.TrimPrefix(in, []byte("\xEF\xBB\xBF"))
+	var lines [][]byte
+	start := 0
+	for i := 0; i < len(in); i++ {
+		switch in[i] {
+		case '\n':
+			lines, start = append(lines, in[start:i]), i+1
+		case '\r':
+			lines = append(lines, in[start:i])
+			if i+1 < len(in) && in[i+1] == '\n' {
+				i++
+			}
+			start = i + 1
+		}
+	}
+	tail := in[start:]
+	var (
+		out     []event
+		data    []byte
+		hasData bool
+		name    string
+	)
+	for _, line := range lines {
+		if len(data)+len(line) > max {
+			return out, ErrEventTooLarge
+		}
+		switch {
+		case len(line) == 0:
+			if hasData {
+				out = append(out, event{name, string(bytes.TrimSuffix(data, []byte("\n")))})
+			}
+			data, hasData, name = nil, false, ""
+		case line[0] == ':':
+		default:
+			field, value, found := bytes.Cut(line, []byte(":"))
+			if found {
+				value = bytes.TrimPrefix(value, []byte(" "))
+			}
+			switch string(field) {
+			case "data":
+				data, hasData = append(append(data, value...), '\n'), true
+			case "event":
+				name = string(value)
+			}
+		}
+	}
+	if len(data)+len(tail) > max {
+		return out, ErrEventTooLarge
+	}
+	return out, nil
+}
+
+func FuzzSSEParser(f *testing.F) {
+	seeds := []string{
+		"data: a\n\n",
+		"event: message_start\ndata: {\"type\":\"message_start\"}\n\n",
+		"data: a\r\ndata: b\r\n\r\n: c\r\n",
+		"data: a\rdata: b\r\r",
+		"\xEF\xBB\xBFdata: bom\n\n",
+		"\xEF\xBBdata: half bom\n\n",
+		"id: 1\nretry: 5\ndata\n\nevent: e\n\n",
+		"data: [DONE]\n\n",
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s), uint16(3), uint8(40))
+	}
+	f.Fuzz(func(t *testing.T, in []byte, at uint16, max uint8) {
+		limit := int(max) + 1
+		want, wantErr := reference(in, limit)
+		cut := int(at) % (len(in) + 1)
+		feeds := map[string][][]byte{"whole": {in}, "split": {in[:cut], in[cut:]}}
+		if len(in) <= 2048 {
+			var bytewise [][]byte
+			for i := range in {
+				bytewise = append(bytewise, in[i:i+1])
+			}
+			feeds["bytewise"] = bytewise
+		}
+		for how, pieces := range feeds {
+			got, err := collect(limit, pieces...)
+			if !errors.Is(err, wantErr) || (wantErr == nil && err != nil) {
+				t.Fatalf("%s: error %v, reference %v", how, err, wantErr)
+			}
+			if len(got) != len(want) || (len(got) > 0 && !reflect.DeepEqual(got, want)) {
+				t.Fatalf("%s: events %q, reference %q", how, got, want)
+			}
+		}
+	})
+}

@@ -1,0 +1,159 @@
+// Package smoke is `tollgate smoke`, the staging end-to-end step of a release: one tiny
+// streaming request per model through a running gateway, in that model's client API,
+// reported as a table (model, provider, status, time to first token, tokens, cost).
+package smoke
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tollgate/tollgate/extproc/api"
+	"github.com/tollgate/tollgate/extproc/sse"
+	"github.com/tollgate/tollgate/extproc/usage"
+)
+
+// Target is one model to try and the client API to use for it.
+type Target struct {
+	Model    string
+	Provider string // for the report; "" when unknown
+	API      api.Kind
+}
+
+// Result is the outcome for one model.
+type Result struct {
+	Target
+	Status int
+	TTFT   time.Duration
+	Total  time.Duration
+	Usage  usage.Usage
+	Cost   float64
+	Priced bool
+	Err    error
+}
+
+// OK reports whether the model answered with a complete, metered stream.
+func (r Result) OK() bool { return r.Err == nil && r.Status == http.StatusOK }
+
+// Options configure a run.
+type Options struct {
+	Gateway   string // base URL of Envoy's listener, e.g. http://envoy:10000
+	Key       string
+	Client    *http.Client
+	MaxTokens int
+	Timeout   time.Duration
+	// Price prices a result's usage (ok=false: unpriced); nil leaves cost out.
+	Price func(t Target, u usage.Usage) (float64, bool)
+}
+
+// Run tries every target in turn.
+func Run(ctx context.Context, o Options, targets []Target) []Result {
+	if o.Client == nil {
+		o.Client = http.DefaultClient
+	}
+	if o.MaxTokens == 0 {
+		o.MaxTokens = 16
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 60 * time.Second
+	}
+	out := make([]Result, 0, len(targets))
+	for _, t := range targets {
+		r := try(ctx, o, t)
+		if r.Err == nil && o.Price != nil {
+			r.Cost, r.Priced = o.Price(t, r.Usage)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+const prompt = "Reply with the single word: ok"
+
+// request builds the tiny streaming request for t's API.
+func request(t Target, maxTokens int) (path string, body []byte) {
+	switch t.API {
+	case api.AnthropicMessages:
+		body, _ = json.Marshal(map[string]any{"model": t.Model, "max_tokens": maxTokens, "stream": true,
+			"messages": []map[string]any{{"role": "user", "content": prompt}}})
+		return "/v1/messages", body
+	case api.OpenAIResponses:
+		body, _ = json.Marshal(map[string]any{"model": t.Model, "max_output_tokens": maxTokens, "stream": true, "input": prompt})
+		return "/v1/responses", body
+	default:
+		body, _ = json.Marshal(map[string]any{"model": t.Model, "max_completion_tokens": maxTokens, "stream": true,
+			"stream_options": map[string]any{"include_usage": true},
+			"messages":       []map[string]any{{"role": "user", "content": prompt}}})
+		return "/v1/chat/completions", body
+	}
+}
+
+func try(ctx context.Context, o Options, t Target) Result {
+	r := Result{Target: t}
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	path, body := request(t, o.MaxTokens)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(o.Gateway, "/")+path, bytes.NewReader(body))
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	req.Header.Set("content-type", "application/json")
+	if t.API == api.AnthropicMessages {
+		req.Header.Set("x-api-key", o.Key)
+		req.Header.Set("anthropic-version", "2023-06-01")
+	} else {
+		req.Header.Set("authorization", "Bearer "+o.Key)
+	}
+	start := time.Now()
+	resp, err := o.Client.Do(req)
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	defer resp.Body.Close()
+	r.Status = resp.StatusCode
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		r.Err = fmt.Errorf("HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(msg))
+		return r
+	}
+	ex := usage.NewExtractor(t.API)
+	p := sse.NewParser(0, func(name string, data []byte) {
+		if ex.Event(name, data) && r.TTFT == 0 {
+			r.TTFT = time.Since(start)
+		}
+	})
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := resp.Body.Read(buf)
+		if n > 0 {
+			if perr := p.Write(buf[:n]); perr != nil {
+				r.Err = perr
+				return r
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			r.Err = fmt.Errorf("stream cut: %w", err)
+			return r
+		}
+	}
+	_ = p.Finish()
+	r.Total = time.Since(start)
+	r.Usage = ex.Usage()
+	switch {
+	case !ex.Seen():
+		r.Err = fmt.Errorf("the stream carried no usage")
+	case r.TTFT == 0:
+		r.Err = fmt.Errorf("the stream carried no content")
+	}
+	return r
+}
