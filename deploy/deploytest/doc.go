@@ -1,0 +1,9 @@
+// Package deploytest checks tollgate's deployment artefacts against each other and against
+// the metric contract: docker-compose.yaml (loaded with compose-go), the Prometheus and
+// Grafana provisioning under deploy/, the Grafana dashboard (every PromQL expression parsed
+// and its metrics checked against KnownMetrics), and the Helm chart under charts/tollgate
+// (linted, rendered and decoded into Kubernetes API types).
+//
+// The only non-test export is KnownMetrics, the metric names, kinds and labels that tollgate
+// exports; the metrics package asserts the same set against its real registry.
+package deploytest

@@ -1,0 +1,184 @@
+package deploytest
+
+import (
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// renderedEnvoy returns the envoy.yaml of a render, parsed.
+func renderedEnvoy(t *testing.T, r *rendered, name string) *envoyConfig {
+	t.Helper()
+	cm := get[*corev1.ConfigMap](t, r, "ConfigMap", name)
+	text, ok := cm.Data["envoy.yaml"]
+	if !ok {
+		t.Fatalf("ConfigMap %s has no envoy.yaml", name)
+	}
+	c, err := parseEnvoyConfig([]byte(text))
+	if err != nil {
+		t.Fatalf("rendered envoy.yaml: %v", err)
+	}
+	return c
+}
+
+func TestChartEnvoy(t *testing.T) {
+	for _, tc := range renderCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			r := decodeRender(t, tc.release, tc.ns, tc.values)
+			envoyName := tc.fullname + "-envoy"
+			conf := renderedEnvoy(t, r, envoyName)
+
+			d := get[*appsv1.Deployment](t, r, "Deployment", envoyName)
+			c := container(t, d, "envoy")
+			if !slices.Contains(conf.listenerPorts(), containerPort(t, c, "http")) {
+				t.Errorf("envoy http port %d is not a listener in envoy.yaml (%v)", containerPort(t, c, "http"), conf.listenerPorts())
+			}
+			if conf.Admin.Address.SocketAddress.PortValue != containerPort(t, c, "admin") {
+				t.Errorf("envoy admin %s, container admin port %d", conf.Admin.Address, containerPort(t, c, "admin"))
+			}
+			if got := flagValue(t, c.Args, "-c"); got != "/etc/envoy/envoy.yaml" || !mountsConfigMap(d, envoyName, "/etc/envoy") {
+				t.Errorf("envoy -c %s does not read ConfigMap %s", got, envoyName)
+			}
+			if p := c.ReadinessProbe; p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/ready" || p.HTTPGet.Port.String() != "admin" {
+				t.Errorf("envoy readiness probe %+v, want GET /ready on admin", p)
+			}
+			if sc := d.Spec.Template.Spec.SecurityContext; sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot {
+				t.Errorf("envoy pod security context %+v: want non-root", sc)
+			}
+			if sum := d.Spec.Template.Annotations["checksum/config"]; len(sum) != 64 {
+				t.Errorf("envoy checksum/config %q", sum)
+			}
+			svc := get[*corev1.Service](t, r, "Service", envoyName)
+			if !selects(svc.Spec.Selector, d.Spec.Template.Labels) || svc.Spec.Ports[0].TargetPort.String() != "http" {
+				t.Errorf("envoy service %+v does not reach the envoy pods' http port", svc.Spec)
+			}
+			tollgatePods := get[*appsv1.Deployment](t, r, "Deployment", tc.fullname).Spec.Template.Labels
+			if selects(svc.Spec.Selector, tollgatePods) {
+				t.Error("envoy service also selects the tollgate pods")
+			}
+
+			// ext_proc reaches every tollgate pod through the headless Service.
+			grpc := containerPort(t, container(t, get[*appsv1.Deployment](t, r, "Deployment", tc.fullname), "tollgate"), "grpc")
+			headless := get[*corev1.Service](t, r, "Service", tc.fullname+"-grpc")
+			clusters := conf.extProcClusters()
+			if len(clusters) == 0 {
+				t.Fatal("no ext_proc filter")
+			}
+			for _, cl := range clusters {
+				eps, err := conf.endpoints(cl)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := headless.Name + "." + tc.ns + ".svc:" + strconv.Itoa(grpc)
+				if len(eps) != 1 || eps[0].String() != want {
+					t.Errorf("ext_proc cluster %s endpoints %v, want %s", cl, eps, want)
+				}
+			}
+
+			// Every provider in tollgate.yaml has a route to an existing cluster.
+			routes := conf.providerRoutes()
+			for _, p := range configProviders(t, r, tc.fullname) {
+				cl, ok := routes[p]
+				if !ok {
+					t.Errorf("provider %s has no envoy route on %s", p, providerHeader)
+					continue
+				}
+				if _, err := conf.endpoints(cl); err != nil {
+					t.Errorf("provider %s: %v", p, err)
+				}
+			}
+		})
+	}
+}
+
+// configProviders returns the provider names of the rendered tollgate.yaml.
+func configProviders(t *testing.T, r *rendered, name string) []string {
+	t.Helper()
+	cm := get[*corev1.ConfigMap](t, r, "ConfigMap", name)
+	out := providerNames(t, []byte(cm.Data["tollgate.yaml"]))
+	if len(out) == 0 {
+		t.Fatal("tollgate.yaml has no providers")
+	}
+	return out
+}
+
+func TestChartWithoutEnvoy(t *testing.T) {
+	r := decodeRender(t, "tollgate", "llm", map[string]any{"envoy": map[string]any{"enabled": false}})
+	for _, id := range r.order {
+		if strings.Contains(id, "envoy") {
+			t.Errorf("envoy.enabled=false still renders %s", id)
+		}
+	}
+	if _, ok := r.objects["Deployment/tollgate"]; !ok {
+		t.Error("no tollgate Deployment without envoy")
+	}
+}
+
+// TestChartEnvoyInSyncWithCompose: the chart's envoy.yaml is a copy of envoy/envoy.yaml with
+// other wiring. Everything but that wiring must stay identical: the admin address, the
+// listener (filters, ext_proc settings, timeouts, access log; routes aside), the tollgate
+// cluster (its address aside), and the route and cluster of each provider the two share.
+func TestChartEnvoyInSyncWithCompose(t *testing.T) {
+	r := decodeRender(t, "tollgate", "llm", nil)
+	chart := renderedEnvoy(t, r, "tollgate-envoy")
+	compose := loadComposeEnvoy(t)
+	if chart.Admin.Address != compose.Admin.Address {
+		t.Errorf("admin: chart %s, envoy/envoy.yaml %s", chart.Admin.Address, compose.Admin.Address)
+	}
+	if len(chart.extProcConfigs()) != 1 {
+		t.Errorf("chart has %d ext_proc filters, want 1", len(chart.extProcConfigs()))
+	}
+	syncEqual(t, "ext_proc filter", chart.extProcConfigs(), compose.extProcConfigs())
+
+	withoutRoutes := func(c *envoyConfig) any {
+		ls := clone(lookup(c.tree, "static_resources", "listeners"))
+		for _, l := range ls.([]any) {
+			for _, fc := range l.(map[string]any)["filter_chains"].([]any) {
+				for _, f := range fc.(map[string]any)["filters"].([]any) {
+					delete(f.(map[string]any)["typed_config"].(map[string]any), "route_config")
+				}
+			}
+		}
+		return ls
+	}
+	syncEqual(t, "listeners (without routes)", withoutRoutes(chart), withoutRoutes(compose))
+
+	withoutAddress := func(c *envoyConfig, name string) any {
+		cl := clone(clusterTree(t, c, name)).(map[string]any)
+		delete(cl, "load_assignment")
+		return cl
+	}
+	syncEqual(t, "tollgate cluster (without address)", withoutAddress(chart, "tollgate"), withoutAddress(compose, "tollgate"))
+
+	shared := 0
+	for _, cl := range chart.StaticResources.Clusters {
+		if cl.Name == "tollgate" {
+			continue
+		}
+		if _, err := compose.endpoints(cl.Name); err != nil {
+			continue // a provider only the chart's values have
+		}
+		shared++
+		syncEqual(t, "cluster "+cl.Name, clusterTree(t, chart, cl.Name), clusterTree(t, compose, cl.Name))
+		syncEqual(t, "route "+cl.Name, routeTree(t, chart, cl.Name), routeTree(t, compose, cl.Name))
+	}
+	if shared == 0 {
+		t.Error("the chart's default upstreams share no provider with envoy/envoy.yaml")
+	}
+	syncEqual(t, "catch-all route", routeTree(t, chart, "no-provider"), routeTree(t, compose, "no-provider"))
+}
+
+func syncEqual(t *testing.T, what string, chart, compose any) {
+	t.Helper()
+	if !reflect.DeepEqual(chart, compose) {
+		cy, _ := yaml.Marshal(chart)
+		ey, _ := yaml.Marshal(compose)
+		t.Errorf("%s differs:\nchart files/envoy.yaml:\n%s\nenvoy/envoy.yaml:\n%s", what, cy, ey)
+	}
+}
