@@ -39,7 +39,7 @@ func (e *ExitError) Error() string {
 // Main runs `tollgate <command> [flags]` and returns the process exit code.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stderr)
+		printUsage(stderr)
 		if len(args) == 0 {
 			return 2
 		}
@@ -48,7 +48,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmd, ok := commands[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "tollgate: unknown command %q\n", args[0])
-		usage(stderr)
+		printUsage(stderr)
 		return 2
 	}
 	err := cmd.run(ctx, args[1:], stdout, stderr)
@@ -69,7 +69,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-func usage(w io.Writer) {
+func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage: tollgate <command> [flags]\n\ncommands:")
 	names := make([]string, 0, len(commands))
 	for n := range commands {

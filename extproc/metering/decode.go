@@ -28,7 +28,7 @@ func decompressor(contentEncoding string) (newReaderFunc, error) {
 	case "deflate":
 		return func(r io.Reader) (io.Reader, error) { return zlib.NewReader(r) }, nil
 	case "br":
-		return func(r io.Reader) (io.Reader, error) { return brotli.NewReader(r), nil }, nil
+		return func(r io.Reader) (io.Reader, error) { return brotliReader{brotli.NewReader(r)}, nil }, nil
 	default:
 		return nil, fmt.Errorf("%w: %q", ErrUnsupportedEncoding, enc)
 	}
@@ -142,4 +142,19 @@ func (d *decoder) Read(p []byte) (int, error) {
 	n := copy(p, d.cur)
 	d.cur = d.cur[n:]
 	return n, nil
+}
+
+// brotliReader ends the stream cleanly where andybalholm/brotli reports "excessive
+// input" after a complete stream. That reader reports it spuriously when its input
+// arrives one byte at a time (reproduced with iotest.OneByteReader), and in any case the
+// output is complete by then: a brotli stream is self-terminating, and trailing bytes
+// cannot change the usage.
+type brotliReader struct{ r *brotli.Reader }
+
+func (b brotliReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err.Error() == "brotli: excessive input" {
+		err = io.EOF
+	}
+	return n, err
 }

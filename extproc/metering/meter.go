@@ -70,7 +70,9 @@ type Result struct {
 	FirstContentAt time.Time
 }
 
-// Meter meters one response body. It is not safe for concurrent use.
+// Meter meters one response body. It is not safe for concurrent use. A content-encoded
+// body is decoded by a goroutine that lives from the first Write until Finish, so the
+// caller must call Finish once the body ends or the request goes away.
 type Meter struct {
 	ex       *timedExtractor
 	framer   Framer
@@ -85,18 +87,14 @@ type Meter struct {
 // buffered and read at Finish, and any other content type is ignored.
 func New(kind api.Kind, contentType, contentEncoding string, lim Limits) *Meter {
 	var nf FramerFunc
-	switch mediaType(contentType) {
-	case "text/event-stream":
+	switch mt := mediaType(contentType); {
+	case mt == "text/event-stream":
 		nf = NewSSEFramer
-	case "application/json":
+	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
 		nf = NewJSONFramer
 	default:
-		if strings.HasSuffix(mediaType(contentType), "+json") {
-			nf = NewJSONFramer
-		} else {
-			contentEncoding = "" // nothing to meter: do not even decode
-			nf = func(usage.Extractor, Limits) Framer { return discard{} }
-		}
+		contentEncoding = "" // nothing to meter: do not even decode
+		nf = func(usage.Extractor, Limits) Framer { return discard{} }
 	}
 	return NewWithFramer(kind, contentEncoding, lim, nf)
 }

@@ -1,0 +1,7 @@
+package cli
+
+import "github.com/tollgate/tollgate/extproc/provider"
+
+// providerDepsForCheck are the provider dependencies for commands that compile a config
+// without serving it: nothing is logged, and credentials are only fetched on requests.
+func providerDepsForCheck() provider.Deps { return provider.Deps{} }

@@ -1,0 +1,7 @@
+package cli
+
+import "github.com/tollgate/tollgate/mock"
+
+func init() {
+	register("mock", "a built-in mock Anthropic/OpenAI provider for the quickstart and load tests", mock.Main)
+}
