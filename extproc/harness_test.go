@@ -11,6 +11,7 @@ import (
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
@@ -199,4 +200,24 @@ func immediateOf(t testing.TB, resp *extprocv3.ProcessingResponse) *extprocv3.Im
 		t.Fatalf("want an immediate response, got %T", resp.Response)
 	}
 	return ir
+}
+
+func waitForCount(t testing.TB, get func() float64, want float64) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for get() != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("count = %v, want %v", get(), want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func mustGather(t testing.TB, f *fixture) []*dto.MetricFamily {
+	t.Helper()
+	mfs, err := f.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mfs
 }
