@@ -45,6 +45,7 @@ func (st *stream) finish(interrupted bool) *structpb.Struct {
 			o.ttft = res.FirstContentAt.Sub(st.start)
 		}
 	}
+	st.crossCheck(&o)
 	st.record(&o)
 	st.logRequest(&o)
 	if !st.routed {
@@ -186,4 +187,33 @@ func (st *stream) metadata(o *outcome) *structpb.Struct {
 	return &structpb.Struct{Fields: map[string]*structpb.Value{
 		MetadataNamespace: structpb.NewStructValue(&structpb.Struct{Fields: fields}),
 	}}
+}
+
+// crossCheck compares a Bedrock stream's usage with amazon-bedrock-invocationMetrics:
+// a disagreement is counted and logged; a stream without Anthropic usage but with the
+// metrics is metered from them.
+func (st *stream) crossCheck(o *outcome) {
+	f := st.resp.events
+	if f == nil {
+		return
+	}
+	im, ok := f.metrics()
+	if !ok {
+		return
+	}
+	if o.usage.IsZero() {
+		o.usage = usage.Usage{Input: im.InputTokens, Output: im.OutputTokens, CacheRead: im.CacheReadTokens, CacheWrite: im.CacheWriteTokens}
+		return
+	}
+	// Whether inputTokenCount includes cached tokens is not documented, so input is
+	// compared only when nothing was cached.
+	noCache := o.usage.CacheRead == 0 && o.usage.CacheWrite == 0
+	if im.OutputTokens != o.usage.Output || (noCache && im.InputTokens != o.usage.Input) {
+		if st.srv.metrics != nil {
+			st.srv.metrics.UsageMismatch.WithLabelValues(st.route.Provider).Inc()
+		}
+		st.log.Warn("Bedrock invocation metrics disagree with the stream's usage", "request_id", st.hdr.requestID,
+			"provider", st.route.Provider, "stream_input", o.usage.Input, "metrics_input", im.InputTokens,
+			"stream_output", o.usage.Output, "metrics_output", im.OutputTokens)
+	}
 }

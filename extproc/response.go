@@ -10,6 +10,7 @@ import (
 	extprocfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_proc/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 
+	"github.com/tollgate/tollgate/extproc/api"
 	"github.com/tollgate/tollgate/extproc/metering"
 	"github.com/tollgate/tollgate/extproc/provider"
 )
@@ -23,10 +24,13 @@ type response struct {
 	meter           *metering.Meter
 	// buffered is set when the body comes in one BUFFERED message (JSON, errors).
 	buffered bool
-	// translate rewrites each chunk for the client (Bedrock event stream → SSE).
-	translate func(chunk []byte) []byte
-	// translateError rewrites a buffered error body into the client's shape.
-	translateError provider.ErrorTranslator
+	// rewriteChunk turns each streamed chunk into what the client gets (Bedrock event
+	// stream → SSE); endOfStream flushes what is left.
+	rewriteChunk func(chunk []byte, endOfStream bool) []byte
+	// rewriteBody turns a buffered body into the client's shape (nil: unchanged).
+	rewriteBody func(body []byte) []byte
+	// events is the event-stream framer, for the invocation-metrics cross-check.
+	events *eventStreamFramer
 }
 
 const (
@@ -72,19 +76,22 @@ func (st *stream) onResponseHeaders(h *extprocv3.HttpHeaders) *extprocv3.Process
 		// Errors carry no usage; a provider whose error bodies are not in the client's
 		// shape gets the body buffered to translate it.
 		if et, ok := st.prov.(provider.ErrorTranslator); ok && mt == contentTypeJSON {
-			r.translateError, r.buffered = et, true
-			mode = extprocfilterv3.ProcessingMode_BUFFERED
+			r.rewriteBody = func(b []byte) []byte { return et.TranslateError(st.kind, r.status, b) }
+			r.buffered, mode = true, extprocfilterv3.ProcessingMode_BUFFERED
 		}
 	case st.kind.CountsTokens():
-		// count_tokens answers are not usage.
+		// count_tokens answers are not usage; Bedrock's answer is reshaped for an
+		// Anthropic-API client.
+		if st.kind == api.AnthropicCountTokens && st.prov.Type() == "bedrock" && mt == contentTypeJSON {
+			r.rewriteBody = func(b []byte) []byte { out, _ := provider.BedrockCountTokensResponse(b); return out }
+			r.buffered, mode = true, extprocfilterv3.ProcessingMode_BUFFERED
+		}
 	case mt == contentTypeSSE:
 		r.meter = st.newMeter()
 		mode = extprocfilterv3.ProcessingMode_STREAMED
-	case mt == contentTypeEventStream:
+	case mt == contentTypeEventStream && r.contentEncoding == "":
+		st.setupEventStream(reply)
 		mode = extprocfilterv3.ProcessingMode_STREAMED
-		if st.setupEventStream(reply) {
-			break
-		}
 	case mt == contentTypeJSON || strings.HasSuffix(mt, "+json"):
 		r.meter, r.buffered = st.newMeter(), true
 		mode = extprocfilterv3.ProcessingMode_BUFFERED
@@ -120,14 +127,17 @@ func (st *stream) onResponseBody(b *extprocv3.HttpBody) *extprocv3.ProcessingRes
 	if st.done {
 		return resp // a repeated end-of-stream chunk: nothing more to record
 	}
+	if r.events != nil {
+		r.events.out = r.events.out[:0]
+	}
 	if r.meter != nil {
 		r.meter.Write(b.Body)
 	}
 	switch {
-	case r.translate != nil:
-		common.BodyMutation = &extprocv3.BodyMutation{Mutation: &extprocv3.BodyMutation_Body{Body: r.translate(b.Body)}}
-	case r.translateError != nil && r.buffered:
-		if out := r.translateError.TranslateError(st.kind, r.status, b.Body); out != nil {
+	case r.rewriteChunk != nil:
+		common.BodyMutation = &extprocv3.BodyMutation{Mutation: &extprocv3.BodyMutation_Body{Body: r.rewriteChunk(b.Body, b.EndOfStream)}}
+	case r.rewriteBody != nil && r.buffered:
+		if out := r.rewriteBody(b.Body); out != nil {
 			common.BodyMutation = &extprocv3.BodyMutation{Mutation: &extprocv3.BodyMutation_Body{Body: out}}
 			common.HeaderMutation = &extprocv3.HeaderMutation{SetHeaders: []*corev3.HeaderValueOption{
 				setHeader("content-type", contentTypeJSON),

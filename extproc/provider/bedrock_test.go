@@ -111,7 +111,7 @@ func TestBedrockNativeClientsKeepBody(t *testing.T) {
 		t.Run(tc.kind.String(), func(t *testing.T) {
 			m, err := p.Prepare(context.Background(), &Request{
 				API: tc.kind, Path: "/model/claude-sonnet-4-5/" + tc.op, Body: body,
-				Headers: http.Header{"x-amz-security-token": {"client-token"}, "x-amz-date": {"20200101T000000Z"}},
+				Headers:     http.Header{"x-amz-security-token": {"client-token"}, "x-amz-date": {"20200101T000000Z"}},
 				ClientModel: "claude-sonnet-4-5", UpstreamModel: "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-x-v1:0",
 			})
 			if err != nil {
