@@ -25,7 +25,7 @@ func claudeCodeBody(size int) []byte {
 	return []byte(b.String())
 }
 
-func benchRuntime(b *testing.B) *config.Runtime {
+func benchRuntime(b testing.TB) *config.Runtime {
 	data, err := os.ReadFile("testdata/core.yaml")
 	if err != nil {
 		b.Fatal(err)

@@ -35,7 +35,7 @@ func LoadFile(path string) (*Loaded, error) {
 // validates. The error lists every problem found, one per line.
 func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Loaded, error) {
 	var f File
-	if err := yaml.UnmarshalWithOptions(data, &f, yaml.DisallowUnknownField()); err != nil {
+	if err := decodeStrict(data, &f); err != nil {
 		return nil, fmt.Errorf("%s", yamlError(name, err))
 	}
 	l := &Loaded{Path: name}
@@ -62,6 +62,18 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Loade
 		return l, &Error{File: name, Problems: problems}
 	}
 	return l, nil
+}
+
+// decodeStrict decodes YAML into f, rejecting unknown keys. The YAML library can panic
+// on some malformed input (found by FuzzParse: a tagged scalar where a list belongs);
+// that becomes an error, never a crash.
+func decodeStrict(data []byte, f *File) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("malformed YAML (%v)", p)
+		}
+	}()
+	return yaml.UnmarshalWithOptions(data, f, yaml.DisallowUnknownField())
 }
 
 // Error lists every problem of one config file.
