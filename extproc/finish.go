@@ -13,6 +13,7 @@ import (
 	"github.com/tollgate/tollgate/extproc/metrics"
 	"github.com/tollgate/tollgate/extproc/sse"
 	"github.com/tollgate/tollgate/extproc/usage"
+	"github.com/tollgate/tollgate/pricing"
 )
 
 // MetadataNamespace is the dynamic-metadata namespace Envoy's access log reads.
@@ -46,6 +47,7 @@ func (st *stream) finish(interrupted bool) *structpb.Struct {
 		}
 	}
 	st.crossCheck(&o)
+	st.price(&o)
 	st.record(&o)
 	st.logRequest(&o)
 	if !st.routed {
@@ -216,4 +218,22 @@ func (st *stream) crossCheck(o *outcome) {
 			"provider", st.route.Provider, "stream_input", o.usage.Input, "metrics_input", im.InputTokens,
 			"stream_output", o.usage.Output, "metrics_output", im.OutputTokens)
 	}
+}
+
+// price computes the cost of the usage with the request's price table. Usage without a
+// price adds no cost; it is counted as unpriced and warned about once per model.
+func (st *stream) price(o *outcome) {
+	if !st.routed || o.usage.IsZero() || st.prices == nil {
+		return
+	}
+	q := pricing.Query{PricingModel: st.route.PricingModel, ProviderType: st.prov.Type(),
+		UpstreamModel: st.route.UpstreamModel, ClientModel: st.route.Model}
+	p, _, ok := st.prices.Resolve(q)
+	if !ok {
+		if st.srv.warn != nil {
+			st.srv.warn.Unpriced(q)
+		}
+		return
+	}
+	o.cost, o.priced = p.Cost(o.usage), true
 }

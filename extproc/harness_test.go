@@ -1,7 +1,10 @@
 package extproc_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
+	"sync"
 	"net"
 	"os"
 	"strconv"
@@ -19,6 +22,7 @@ import (
 	"github.com/tollgate/tollgate/extproc/config"
 	"github.com/tollgate/tollgate/extproc/metrics"
 	"github.com/tollgate/tollgate/extproc/provider"
+	"github.com/tollgate/tollgate/pricing"
 )
 
 // fixture is a tollgate ext_proc server on 127.0.0.1 and a client to it.
@@ -27,7 +31,17 @@ type fixture struct {
 	client  extprocv3.ExternalProcessorClient
 	reg     *prometheus.Registry
 	metrics *metrics.Metrics
+	logs    *syncBuffer
 }
+
+// syncBuffer is a log sink safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func loadRuntime(t testing.TB, path string) *config.Runtime {
 	t.Helper()
@@ -50,7 +64,14 @@ func newFixture(t testing.TB, configPath string) *fixture {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	m := metrics.New(reg)
-	srv := extproc.New(loadRuntime(t, configPath), extproc.Options{Metrics: m})
+	table, err := pricing.NewTable(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv := extproc.New(loadRuntime(t, configPath), extproc.Options{Metrics: m, Logger: log,
+		Prices: pricing.NewStore(table), Unpriced: pricing.NewWarnOnce(log)})
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +86,7 @@ func newFixture(t testing.TB, configPath string) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return &fixture{srv: srv, client: extprocv3.NewExternalProcessorClient(conn), reg: reg, metrics: m}
+	return &fixture{srv: srv, client: extprocv3.NewExternalProcessorClient(conn), reg: reg, metrics: m, logs: logs}
 }
 
 // exchange is one ext_proc stream, driven message by message as Envoy does.

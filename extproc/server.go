@@ -19,6 +19,7 @@ import (
 
 	"github.com/tollgate/tollgate/extproc/config"
 	"github.com/tollgate/tollgate/extproc/metrics"
+	"github.com/tollgate/tollgate/pricing"
 )
 
 // Server implements envoy.service.ext_proc.v3.ExternalProcessor.
@@ -27,6 +28,8 @@ type Server struct {
 
 	runtime atomic.Pointer[config.Runtime]
 	metrics *metrics.Metrics
+	prices  *pricing.Store
+	warn    *pricing.WarnOnce
 	log     *slog.Logger
 	now     func() time.Time
 
@@ -38,14 +41,18 @@ type Server struct {
 // Options configure a Server.
 type Options struct {
 	Metrics *metrics.Metrics
-	Logger  *slog.Logger
+	// Prices prices usage; nil leaves every request unpriced.
+	Prices *pricing.Store
+	// Unpriced logs the first unpriced request of each model; nil logs none.
+	Unpriced *pricing.WarnOnce
+	Logger   *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
 
 // New creates a Server serving rt until SetRuntime swaps it.
 func New(rt *config.Runtime, opts Options) *Server {
-	s := &Server{metrics: opts.Metrics, log: opts.Logger, now: opts.Now}
+	s := &Server{metrics: opts.Metrics, prices: opts.Prices, warn: opts.Unpriced, log: opts.Logger, now: opts.Now}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/tollgate/tollgate/extproc/keys"
 	"github.com/tollgate/tollgate/extproc/provider"
 	"github.com/tollgate/tollgate/extproc/routing"
+	"github.com/tollgate/tollgate/pricing"
 )
 
 // stream is the state of one HTTP request's ext_proc stream. It is owned by the
@@ -24,6 +25,9 @@ type stream struct {
 	srv *Server
 	rt  *config.Runtime
 	log *slog.Logger
+	// prices is the price table this request is priced with, taken at its start so a
+	// refresh landing mid-stream does not mix two tables.
+	prices *pricing.Table
 
 	start time.Time
 
@@ -46,7 +50,11 @@ type stream struct {
 }
 
 func newStream(s *Server, rt *config.Runtime) *stream {
-	return &stream{srv: s, rt: rt, log: s.log, start: s.now()}
+	st := &stream{srv: s, rt: rt, log: s.log, start: s.now()}
+	if s.prices != nil {
+		st.prices = s.prices.Current()
+	}
+	return st
 }
 
 // handleSafely runs handle and turns a panic into an error for this request only: a

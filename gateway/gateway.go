@@ -26,6 +26,7 @@ import (
 	"github.com/tollgate/tollgate/extproc/config"
 	"github.com/tollgate/tollgate/extproc/metrics"
 	"github.com/tollgate/tollgate/extproc/provider"
+	"github.com/tollgate/tollgate/pricing"
 )
 
 // Options configure a Gateway.
@@ -59,6 +60,10 @@ type Gateway struct {
 	reloadMu sync.Mutex
 	loaded   *config.Loaded
 	fileSum  [32]byte
+
+	prices    *pricing.Store
+	refresher *pricing.Refresher
+	priceURL  string
 }
 
 // New loads the config and binds both listeners; Serve starts serving.
@@ -77,8 +82,12 @@ func New(opts Options) (*Gateway, error) {
 		g.metrics.ReloadSuccess.Set(0)
 		return nil, err
 	}
+	if err := g.setupPricing(loaded); err != nil {
+		return nil, err
+	}
 	g.commit(loaded, sum)
-	g.server = extproc.New(rt, extproc.Options{Metrics: g.metrics, Logger: g.log, Now: opts.Now})
+	g.server = extproc.New(rt, extproc.Options{Metrics: g.metrics, Logger: g.log, Now: opts.Now,
+		Prices: g.prices, Unpriced: pricing.NewWarnOnce(g.log)})
 
 	creds, err := serverCredentials(loaded.Server.TLS, g.log)
 	if err != nil {
@@ -149,6 +158,7 @@ func (g *Gateway) Serve(ctx context.Context) error {
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	go g.watch(watchCtx)
+	go g.runPricing(watchCtx)
 	go g.onSIGHUP(watchCtx)
 
 	var serveErr error

@@ -59,6 +59,11 @@ func (g *Gateway) Reload() error {
 		g.log.Error("config reload failed; keeping the running config", "config", g.opts.ConfigPath, "err", err)
 		return err
 	}
+	if err := g.reloadPricing(l); err != nil {
+		g.metrics.ReloadSuccess.Set(0)
+		g.log.Error("config reload failed; keeping the running config", "config", g.opts.ConfigPath, "err", err)
+		return err
+	}
 	g.server.SetRuntime(rt)
 	g.commit(l, sum)
 	g.log.Info("config reloaded", "config", g.opts.ConfigPath, "providers", len(l.Providers), "models", len(l.Models))

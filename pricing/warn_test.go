@@ -1,0 +1,63 @@
+package pricing
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestWarnOnce(t *testing.T) {
+	var buf syncBuffer
+	w := NewWarnOnce(slog.New(slog.NewTextHandler(&buf, nil)))
+	queries := []Query{
+		{ProviderType: "openai", ClientModel: "llama-4"},
+		{ProviderType: "openai", ClientModel: "mistral-x"},
+		{ProviderType: "bedrock", ClientModel: "llama-4"},
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	logged := 0
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				for _, q := range queries {
+					if w.Unpriced(q) {
+						mu.Lock()
+						logged++
+						mu.Unlock()
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if logged != len(queries) {
+		t.Errorf("logged %d times, want once per model and provider (%d)", logged, len(queries))
+	}
+	out := buf.String()
+	if n := strings.Count(out, "level=WARN"); n != len(queries) || strings.Count(out, "model=llama-4") != 2 {
+		t.Errorf("log:\n%s", out)
+	}
+}
