@@ -2,41 +2,53 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 
-	"github.com/tollgate/tollgate/extproc/config"
+	"github.com/tollgate/tollgate/check"
 )
 
 func init() {
-	register("check", "validate a config (and its Envoy routes) for CI", runCheck)
+	register("check", "validate a config, its environment, Envoy routes and prices, for CI", runCheck)
 }
 
+// runCheck exits 0 when the config is good (warnings allowed), 1 on any error (or any
+// warning with -strict), 2 on bad usage.
 func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("check", stderr)
 	path := fs.String("config", "", "config file (tollgate.yaml)")
+	envoyPath := fs.String("envoy", "", "Envoy bootstrap whose routes must serve every provider")
+	strict := fs.Bool("strict", false, "treat warnings (unpriced models, no keys) as errors")
+	output := fs.String("o", "text", "output: text or json")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *path == "" {
 		return &ExitError{Code: 2, Err: fmt.Errorf("-config is required")}
 	}
-	l, err := config.LoadFile(*path)
-	if err != nil {
-		if ce, ok := err.(*config.Error); ok {
-			for _, p := range ce.Problems {
-				fmt.Fprintf(stdout, "error: %s\n", p)
-			}
-			return &ExitError{Code: 1, Err: fmt.Errorf("%s: %d problem(s)", *path, len(ce.Problems))}
+	if *output != "text" && *output != "json" {
+		return &ExitError{Code: 2, Err: fmt.Errorf("-o must be text or json")}
+	}
+	r := check.Run(check.Options{Config: *path, Envoy: *envoyPath, Strict: *strict})
+	if *output == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(r)
+	} else {
+		for _, e := range r.Errors {
+			fmt.Fprintf(stdout, "error: %s\n", e)
 		}
-		fmt.Fprintf(stdout, "error: %v\n", err)
+		for _, w := range r.Warnings {
+			fmt.Fprintf(stdout, "warning: %s\n", w)
+		}
+		if r.OK {
+			fmt.Fprintf(stdout, "ok: %s: %d providers, %d model rules, %d keys, %d unpriced models\n",
+				r.Config, r.Providers, r.Models, r.Keys, len(r.Unpriced))
+		}
+	}
+	if !r.OK {
 		return &ExitError{Code: 1}
 	}
-	if len(l.Keys) == 0 {
-		fmt.Fprintln(stdout, "warning: no keys configured: the gateway is open to anyone who can reach Envoy")
-	}
-	_ = os.Stdout
-	fmt.Fprintf(stdout, "ok: %s: %d providers, %d model rules, %d keys\n", *path, len(l.Providers), len(l.Models), len(l.Keys))
 	return nil
 }

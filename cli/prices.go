@@ -1,12 +1,126 @@
 package cli
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/tollgate/tollgate/extproc/config"
 	"github.com/tollgate/tollgate/extproc/usage"
+	"github.com/tollgate/tollgate/pricing"
 	"github.com/tollgate/tollgate/smoke"
 )
 
-// smokePricer prices smoke results with the config's price table; nil without a config.
-func smokePricer(cfgPath string) func(smoke.Target, usage.Usage) (float64, bool) {
-	_ = cfgPath
-	return nil
+func init() {
+	register("prices", "print the resolved price of models and where it came from ([-config F] MODEL...)", runPrices)
+}
+
+// priceContext is a config's price table and routes, for commands that price models
+// the way the gateway does.
+type priceContext struct {
+	table *pricing.Table
+	rt    *config.Runtime // nil without a config
+}
+
+// loadPrices builds the table as `serve` would: built-in, then pricing.url (fetched
+// once), then the overrides.
+func loadPrices(ctx context.Context, cfgPath string) (*priceContext, error) {
+	pc := &priceContext{}
+	var ov pricing.Overrides
+	var l *config.Loaded
+	if cfgPath != "" {
+		var err error
+		if l, err = config.LoadFile(cfgPath); err != nil {
+			return nil, err
+		}
+		if pc.rt, err = config.Compile(l, providerDepsForCheck()); err != nil {
+			return nil, err
+		}
+		ov = make(pricing.Overrides, len(l.Pricing.Overrides))
+		for k, v := range l.Pricing.Overrides {
+			ov[k] = pricing.Override(v)
+		}
+	}
+	t, err := pricing.NewTable(nil, ov)
+	if err != nil {
+		return nil, err
+	}
+	store := pricing.NewStore(t)
+	if l != nil && l.Pricing.URL != "" {
+		r, err := pricing.NewRefresher(pricing.RefresherOptions{Source: l.Pricing.URL, Store: store, Overrides: ov,
+			Timeout: config.Duration(l.Pricing.Timeout)})
+		if err != nil {
+			return nil, err
+		}
+		if err := r.RefreshNow(ctx); err != nil {
+			return nil, fmt.Errorf("pricing.url: %w", err)
+		}
+	}
+	pc.table = store.Current()
+	return pc, nil
+}
+
+// query is how the gateway would look up model's price.
+func (pc *priceContext) query(model string) (pricing.Query, error) {
+	if pc.rt == nil {
+		return pricing.Query{ClientModel: model}, nil
+	}
+	r, ok := pc.rt.Router.Resolve(model)
+	if !ok {
+		return pricing.Query{}, fmt.Errorf("%s: no model rule matches", model)
+	}
+	return pricing.Query{PricingModel: r.PricingModel, ProviderType: pc.rt.Providers[r.Provider].Type(),
+		UpstreamModel: r.UpstreamModel, ClientModel: model}, nil
+}
+
+func runPrices(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("prices", stderr)
+	cfgPath := fs.String("config", "", "config: route the models and apply pricing.url and overrides")
+	if err := fs.Parse(args); err != nil {
+		return &ExitError{Code: 2}
+	}
+	if fs.NArg() == 0 {
+		return &ExitError{Code: 2, Err: errors.New("name at least one model")}
+	}
+	pc, err := loadPrices(ctx, *cfgPath)
+	if err != nil {
+		return err
+	}
+	var failed error
+	for _, m := range fs.Args() {
+		q, err := pc.query(m)
+		if err == nil {
+			err = pricing.Describe(stdout, pc.table, q)
+		}
+		if err != nil {
+			if !errors.Is(err, pricing.ErrUnpriced) {
+				fmt.Fprintln(stdout, err)
+			}
+			failed = &ExitError{Code: 1}
+		}
+	}
+	return failed
+}
+
+// smokePricer prices smoke results as the gateway would; nil without a config.
+func smokePricer(ctx context.Context, cfgPath string) (func(smoke.Target, usage.Usage) (float64, bool), error) {
+	if cfgPath == "" {
+		return nil, nil
+	}
+	pc, err := loadPrices(ctx, cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	return func(t smoke.Target, u usage.Usage) (float64, bool) {
+		q, err := pc.query(t.Model)
+		if err != nil {
+			return 0, false
+		}
+		p, _, ok := pc.table.Resolve(q)
+		if !ok {
+			return 0, false
+		}
+		return p.Cost(u), true
+	}, nil
 }

@@ -41,7 +41,7 @@ func runSmoke(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	gw := fs.String("gateway", "", "gateway base URL (Envoy's listener), e.g. http://localhost:10000")
 	key := fs.String("key", "", "client key for the gateway")
 	models := fs.String("models", "", "comma-separated models (default: every exact model)")
-	cfgPath := fs.String("config", "", "tollgate config: the models' providers and APIs (default: GET /v1/models)")
+	cfgPath := fs.String("config", "", "tollgate config: the models' providers, APIs and prices (default: GET /v1/models, no cost)")
 	timeout := fs.Duration("timeout", 60*time.Second, "per-request timeout")
 	maxTokens := fs.Int("max-tokens", 16, "max output tokens per request")
 	if err := parseFlags(fs, args); err != nil {
@@ -57,7 +57,11 @@ func runSmoke(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(targets) == 0 {
 		return &ExitError{Code: 1, Err: fmt.Errorf("no models to try")}
 	}
-	opts := smoke.Options{Gateway: *gw, Key: *key, Timeout: *timeout, MaxTokens: *maxTokens, Price: smokePricer(*cfgPath)}
+	price, err := smokePricer(ctx, *cfgPath)
+	if err != nil {
+		return err
+	}
+	opts := smoke.Options{Gateway: *gw, Key: *key, Timeout: *timeout, MaxTokens: *maxTokens, Price: price}
 	results := smoke.Run(ctx, opts, targets)
 	if failed := smoke.Print(stdout, results); failed > 0 {
 		return &ExitError{Code: 1, Err: fmt.Errorf("%d of %d models failed", failed, len(results))}

@@ -1,0 +1,140 @@
+// Package check is `tollgate check`: everything a CI job can verify about a config
+// before it ships — the config itself, its environment, its Envoy routes and its prices.
+package check
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+
+	"github.com/tollgate/tollgate/envoy"
+	"github.com/tollgate/tollgate/extproc/config"
+	"github.com/tollgate/tollgate/extproc/provider"
+	"github.com/tollgate/tollgate/pricing"
+)
+
+// Options say what to check.
+type Options struct {
+	Config string
+	// Envoy is an Envoy bootstrap whose routes must serve every provider ("" skips).
+	Envoy string
+	// Strict turns warnings (unpriced models, an open gateway) into errors.
+	Strict bool
+	// Lookup reads the environment; nil means os.LookupEnv.
+	Lookup func(string) (string, bool)
+}
+
+// Report is the outcome, also the JSON of `-o json`.
+type Report struct {
+	Config   string   `json:"config"`
+	Envoy    string   `json:"envoy,omitempty"`
+	OK       bool     `json:"ok"`
+	Errors   []string `json:"errors"`
+	Warnings []string `json:"warnings"`
+	// Unpriced lists the exact models that have no price.
+	Unpriced  []string `json:"unpriced_models"`
+	Providers int      `json:"providers"`
+	Models    int      `json:"model_rules"`
+	Keys      int      `json:"keys"`
+	EnvVars   []string `json:"env_vars"`
+}
+
+// Run checks and reports; it never stops at the first problem.
+func Run(o Options) Report {
+	r := Report{Config: o.Config, Envoy: o.Envoy, Errors: []string{}, Warnings: []string{}, Unpriced: []string{}, EnvVars: []string{}}
+	lookup := o.Lookup
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	data, err := os.ReadFile(o.Config)
+	if err != nil {
+		r.Errors = append(r.Errors, err.Error())
+		return r.done(o.Strict)
+	}
+	l, err := config.Parse(o.Config, data, lookup)
+	var ce *config.Error
+	switch {
+	case errors.As(err, &ce):
+		r.Errors = append(r.Errors, ce.Problems...)
+	case err != nil:
+		r.Errors = append(r.Errors, err.Error())
+	}
+	if l == nil {
+		return r.done(o.Strict)
+	}
+	r.Providers, r.Models, r.Keys = len(l.Providers), len(l.Models), len(l.Keys)
+	r.EnvVars = append(r.EnvVars, l.EnvVars...)
+	if len(l.Keys) == 0 {
+		r.Warnings = append(r.Warnings, "no keys configured: the gateway is open to anyone who can reach Envoy")
+	}
+	if o.Envoy != "" {
+		r.Errors = append(r.Errors, envoyProblems(o.Envoy, l)...)
+	}
+	if err != nil {
+		return r.done(o.Strict) // an invalid config cannot be compiled for the price check
+	}
+	r.priceCheck(l)
+	return r.done(o.Strict)
+}
+
+func (r *Report) done(strict bool) Report {
+	if strict {
+		for _, w := range r.Warnings {
+			r.Errors = append(r.Errors, "strict: "+w)
+		}
+	}
+	r.OK = len(r.Errors) == 0
+	return *r
+}
+
+// envoyProblems checks that every provider has a route matching x-tollgate-provider
+// and that route's cluster exists.
+func envoyProblems(path string, l *config.Loaded) []string {
+	b, err := envoy.LoadBootstrap(path)
+	if err != nil {
+		return []string{fmt.Sprintf("envoy: %v", err)}
+	}
+	routes, err := envoy.ProviderRoutes(b)
+	if err != nil {
+		return []string{fmt.Sprintf("envoy: %v", err)}
+	}
+	var out []string
+	for _, p := range l.Providers {
+		if _, ok := routes[p.Name]; !ok {
+			out = append(out, fmt.Sprintf("envoy: provider %q has no route matching %s: %s in %s", p.Name, envoy.ProviderHeader, p.Name, path))
+		}
+	}
+	return out
+}
+
+// priceCheck lists every exact model without a price.
+func (r *Report) priceCheck(l *config.Loaded) {
+	ov := make(pricing.Overrides, len(l.Pricing.Overrides))
+	for k, v := range l.Pricing.Overrides {
+		ov[k] = pricing.Override(v)
+	}
+	table, err := pricing.NewTable(nil, ov)
+	if err != nil {
+		r.Errors = append(r.Errors, fmt.Sprintf("pricing.overrides: %v", err))
+		return
+	}
+	rt, err := config.Compile(l, provider.Deps{})
+	if err != nil {
+		r.Errors = append(r.Errors, err.Error())
+		return
+	}
+	for _, m := range rt.Router.ExactModels() {
+		route, _ := rt.Router.Resolve(m)
+		q := pricing.Query{PricingModel: route.PricingModel, ProviderType: rt.Providers[route.Provider].Type(),
+			UpstreamModel: route.UpstreamModel, ClientModel: m}
+		if _, _, ok := table.Resolve(q); !ok {
+			r.Unpriced = append(r.Unpriced, m)
+			r.Warnings = append(r.Warnings, fmt.Sprintf("model %q (provider %s, upstream %s) has no price: its usage will count as unpriced", m, route.Provider, route.UpstreamModel))
+		}
+	}
+	sort.Strings(r.Unpriced)
+	if l.Pricing.URL != "" {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("prices checked against the built-in table and overrides only; %s may price more", l.Pricing.URL))
+	}
+}
