@@ -77,3 +77,29 @@ func BenchmarkSetModel200KB(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkResponseChunk is one streamed SSE chunk without usage (a text delta) through
+// the response-body phase: meter it and build the reply.
+func BenchmarkResponseChunk(b *testing.B) {
+	rt := benchRuntime(b)
+	srv := New(rt, Options{})
+	st := newStream(srv, rt)
+	body := []byte(`{"model":"claude-sonnet-4-5-20250929","stream":true}`)
+	st.onRequestHeaders(&extprocv3.HttpHeaders{Headers: &corev3.HeaderMap{Headers: []*corev3.HeaderValue{
+		{Key: ":method", RawValue: []byte("POST")}, {Key: ":path", RawValue: []byte("/v1/messages")},
+		{Key: "x-api-key", RawValue: []byte("alice-key")},
+	}}})
+	st.onRequestBody(&extprocv3.HttpBody{Body: body, EndOfStream: true})
+	st.onResponseHeaders(&extprocv3.HttpHeaders{Headers: &corev3.HeaderMap{Headers: []*corev3.HeaderValue{
+		{Key: ":status", RawValue: []byte("200")}, {Key: "content-type", RawValue: []byte("text/event-stream")},
+	}}})
+	chunk := &extprocv3.HttpBody{Body: []byte("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello, here is the next piece of the answer\"}}\n\n")}
+	b.SetBytes(int64(len(chunk.Body)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if st.onResponseBody(chunk) == nil {
+			b.Fatal("no reply")
+		}
+	}
+}

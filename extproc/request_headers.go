@@ -2,6 +2,7 @@ package extproc
 
 import (
 	"net/http"
+	"strings"
 
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 
@@ -38,6 +39,9 @@ func (st *stream) onRequestHeaders(h *extprocv3.HttpHeaders) *extprocv3.Processi
 	}
 	if st.hdr.method != http.MethodPost {
 		return st.reject(api.Errorf(http.StatusMethodNotAllowed, "%s %s: use POST", st.hdr.method, path))
+	}
+	if ct := mediaType(st.hdr.contentType); ct != "" && ct != contentTypeJSON && !strings.HasSuffix(ct, "+json") {
+		return st.reject(api.Errorf(http.StatusUnsupportedMediaType, "content-type %q: the body must be application/json", ct))
 	}
 	if h.EndOfStream {
 		return st.reject(api.Errorf(http.StatusBadRequest, "request body is empty; a JSON body is required"))

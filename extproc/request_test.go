@@ -218,13 +218,18 @@ func TestErrors(t *testing.T) {
 		{"wrong method", "GET", "/v1/messages", []string{"x-api-key", aliceKey}, "", 405, "anthropic", "POST"},
 		{"body over the limit", "POST", "/v1/chat/completions", []string{"x-api-key", aliceKey}, big, 413, "openai", "limit"},
 		{"empty body", "POST", "/v1/messages", []string{"x-api-key", aliceKey}, "", 400, "anthropic", "empty"},
+		{"wrong content type", "POST", "/v1/messages", []string{"x-api-key", aliceKey, "content-type", "text/plain"}, `{"model":"claude-x"}`, 415, "anthropic", "application/json"},
 		{"api mismatch", "POST", "/v1/messages", []string{"x-api-key", aliceKey}, `{"model":"gpt-4.1"}`, 400, "anthropic", "does not serve"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ex := f.open(t)
 			defer ex.close()
-			hdr := append([]string{":method", tc.method, ":path", tc.path, "content-type", "application/json"}, tc.key...)
+			hdr := []string{":method", tc.method, ":path", tc.path}
+			if !strings.Contains(strings.Join(tc.key, " "), "content-type") {
+				hdr = append(hdr, "content-type", "application/json; charset=utf-8")
+			}
+			hdr = append(hdr, tc.key...)
 			resp := ex.send(requestHeaders(tc.body == "", hdr...))
 			if resp.GetImmediateResponse() == nil {
 				resp = ex.send(requestBody([]byte(tc.body)))

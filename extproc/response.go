@@ -120,10 +120,7 @@ func (st *stream) meterLimits() metering.Limits {
 // the chunk unchanged, unless it must be translated for the client.
 func (st *stream) onResponseBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResponse {
 	r := &st.resp
-	common := &extprocv3.CommonResponse{}
-	resp := &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ResponseBody{
-		ResponseBody: &extprocv3.BodyResponse{Response: common},
-	}}
+	resp, common := st.chunkReply()
 	if st.done {
 		return resp // a repeated end-of-stream chunk: nothing more to record
 	}
@@ -149,4 +146,26 @@ func (st *stream) onResponseBody(b *extprocv3.HttpBody) *extprocv3.ProcessingRes
 		resp.DynamicMetadata = st.finish(false)
 	}
 	return resp
+}
+
+// chunkReply returns the stream's reply to a response body chunk, emptied. It is reused
+// for every chunk (gRPC serialises a reply before Send returns and the next message is
+// only read after), so a chunk that changes nothing costs no allocation.
+func (st *stream) chunkReply() (*extprocv3.ProcessingResponse, *extprocv3.CommonResponse) {
+	c := &st.reply
+	if c.resp == nil {
+		c.common = &extprocv3.CommonResponse{}
+		c.resp = &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ResponseBody{
+			ResponseBody: &extprocv3.BodyResponse{Response: c.common},
+		}}
+	}
+	c.common.HeaderMutation, c.common.BodyMutation = nil, nil
+	c.resp.DynamicMetadata = nil
+	return c.resp, c.common
+}
+
+// chunkReply is the reusable reply of onResponseBody.
+type chunkReply struct {
+	resp   *extprocv3.ProcessingResponse
+	common *extprocv3.CommonResponse
 }

@@ -42,7 +42,8 @@ type stream struct {
 	routed   bool // a provider was chosen (labels are safe to use)
 
 	// Response side.
-	resp response
+	resp  response
+	reply chunkReply
 
 	// done is set once the request's outcome has been recorded.
 	done bool

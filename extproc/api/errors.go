@@ -34,6 +34,8 @@ func anthropicType(status int) string {
 		return "not_found_error"
 	case http.StatusRequestEntityTooLarge:
 		return "request_too_large"
+	case http.StatusUnsupportedMediaType:
+		return "invalid_request_error"
 	case http.StatusTooManyRequests:
 		return "rate_limit_error"
 	case 529:
@@ -46,7 +48,7 @@ func anthropicType(status int) string {
 // openAIType maps a status to OpenAI's error type and code.
 func openAIType(status int) (typ, code string) {
 	switch status {
-	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
+	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity, http.StatusUnsupportedMediaType:
 		return "invalid_request_error", "invalid_request"
 	case http.StatusUnauthorized:
 		return "invalid_request_error", "invalid_api_key"
