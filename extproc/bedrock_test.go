@@ -192,3 +192,22 @@ func TestBedrockCountTokensAndErrorsReshaped(t *testing.T) {
 		t.Errorf("error body = %s", out.body)
 	}
 }
+
+// TestBedrockCatalogProbes: the control-plane listings a Bedrock-native client may probe
+// are answered with the exact models served by Bedrock providers.
+func TestBedrockCatalogProbes(t *testing.T) {
+	bedrockEnv(t)
+	f := newFixture(t, "testdata/cloud.yaml")
+	for path, field := range map[string]string{"/inference-profiles": "inferenceProfileSummaries", "/foundation-models": "modelSummaries"} {
+		ex := f.open(t)
+		ir := immediateOf(t, ex.send(requestHeaders(true, ":method", "GET", ":path", path+"?typeEquals=SYSTEM_DEFINED")))
+		ex.close()
+		var got map[string][]map[string]any
+		if err := json.Unmarshal(ir.Body, &got); err != nil || ir.Status.Code != 200 {
+			t.Fatalf("%s: %d %s", path, ir.Status.Code, ir.Body)
+		}
+		if len(got[field]) != 1 {
+			t.Errorf("%s: %s", path, ir.Body)
+		}
+	}
+}

@@ -28,12 +28,16 @@ func (st *stream) onRequestHeaders(h *extprocv3.HttpHeaders) *extprocv3.Processi
 	}
 	st.identity = id
 
-	if ep.ListModels {
+	if ep.ListModels || ep.BedrockCatalog != "" {
 		if st.hdr.method != http.MethodGet {
 			return st.reject(api.Errorf(http.StatusMethodNotAllowed, "%s %s: use GET", st.hdr.method, path))
 		}
+		body := st.rt.ModelsJSON
+		if ep.BedrockCatalog != "" {
+			body = st.rt.BedrockCatalog[ep.BedrockCatalog]
+		}
 		st.code = http.StatusOK
-		resp := immediate(http.StatusOK, "application/json", st.rt.ModelsJSON, "tollgate_models")
+		resp := immediate(http.StatusOK, "application/json", body, "tollgate_models")
 		st.finish(false)
 		return resp
 	}

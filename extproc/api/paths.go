@@ -12,6 +12,10 @@ type Endpoint struct {
 	PathModel string
 	// ListModels is GET /v1/models, answered by tollgate itself.
 	ListModels bool
+	// BedrockCatalog is one of the Bedrock control-plane listings a Bedrock-native
+	// client may probe (GET /inference-profiles, GET /foundation-models), answered by
+	// tollgate from its exact Bedrock models.
+	BedrockCatalog string
 }
 
 // SplitPath separates a :path into path and query.
@@ -37,6 +41,9 @@ func Classify(path string) (Endpoint, bool) {
 	}
 	if path == "/v1/models" || path == "/models" {
 		return Endpoint{ListModels: true}, true
+	}
+	if path == "/inference-profiles" || path == "/foundation-models" {
+		return Endpoint{BedrockCatalog: path[1:]}, true
 	}
 	if strings.HasPrefix(path, "/model/") {
 		return classifyBedrock(path[len("/model/"):])

@@ -20,6 +20,9 @@ type Runtime struct {
 	Keys      *keys.Set
 	// ModelsJSON is the body of GET /v1/models (OpenAI's list shape).
 	ModelsJSON []byte
+	// BedrockCatalog holds the bodies of GET /inference-profiles and
+	// GET /foundation-models: the exact models routed to Bedrock providers.
+	BedrockCatalog map[string][]byte
 	// teams is the set of configured teams.
 	teams map[string]bool
 
@@ -71,6 +74,7 @@ func Compile(l *Loaded, deps provider.Deps) (*Runtime, error) {
 		return nil, err
 	}
 	rt.ModelsJSON = modelsList(rt.Router.ExactModels(), time.Now().Unix())
+	rt.BedrockCatalog = bedrockCatalog(rt)
 	return rt, nil
 }
 
@@ -99,3 +103,51 @@ func modelsList(models []string, created int64) []byte {
 
 // TeamKnown reports whether team is configured (label values come only from config).
 func (rt *Runtime) TeamKnown(team string) bool { return rt.teams[team] }
+
+// bedrockCatalog answers the listings Claude Code's Bedrock mode may probe, in the
+// Bedrock control plane's shapes, with every exact model that a Bedrock provider serves.
+func bedrockCatalog(rt *Runtime) map[string][]byte {
+	type model struct {
+		ModelArn string `json:"modelArn"`
+	}
+	type profile struct {
+		Name   string  `json:"inferenceProfileName"`
+		ID     string  `json:"inferenceProfileId"`
+		Arn    string  `json:"inferenceProfileArn"`
+		Status string  `json:"status"`
+		Type   string  `json:"type"`
+		Models []model `json:"models"`
+	}
+	type summary struct {
+		ID          string   `json:"modelId"`
+		Arn         string   `json:"modelArn"`
+		Name        string   `json:"modelName"`
+		Provider    string   `json:"providerName"`
+		Streaming   bool     `json:"responseStreamingSupported"`
+		InputModes  []string `json:"inputModalities"`
+		OutputModes []string `json:"outputModalities"`
+		Lifecycle   struct {
+			Status string `json:"status"`
+		} `json:"modelLifecycle"`
+	}
+	profiles := struct {
+		Items []profile `json:"inferenceProfileSummaries"`
+	}{Items: []profile{}}
+	models := struct {
+		Items []summary `json:"modelSummaries"`
+	}{Items: []summary{}}
+	for _, m := range rt.Router.ExactModels() {
+		r, _ := rt.Router.Resolve(m)
+		if rt.Providers[r.Provider].Type() != "bedrock" {
+			continue
+		}
+		arn := "arn:aws:bedrock:::foundation-model/" + m
+		profiles.Items = append(profiles.Items, profile{Name: m, ID: m, Arn: arn, Status: "ACTIVE", Type: "SYSTEM_DEFINED", Models: []model{{arn}}})
+		s := summary{ID: m, Arn: arn, Name: m, Provider: "Anthropic", Streaming: true, InputModes: []string{"TEXT", "IMAGE"}, OutputModes: []string{"TEXT"}}
+		s.Lifecycle.Status = "ACTIVE"
+		models.Items = append(models.Items, s)
+	}
+	p, _ := json.Marshal(profiles)
+	f, _ := json.Marshal(models)
+	return map[string][]byte{"inference-profiles": p, "foundation-models": f}
+}
