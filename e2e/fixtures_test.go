@@ -1,0 +1,32 @@
+package e2e
+
+import (
+	"testing"
+
+	"github.com/tollgate/tollgate/e2e/fakeprovider"
+	"github.com/tollgate/tollgate/extproc/usage/usagetest"
+)
+
+// fixtures loads extproc/usage/testdata by name.
+func fixtures(t *testing.T) map[string]usagetest.Fixture {
+	t.Helper()
+	all, err := usagetest.Load(usagetest.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]usagetest.Fixture{}
+	for _, f := range all {
+		out[f.Name] = f
+	}
+	return out
+}
+
+// replay is a fake-provider fixture from a recorded body.
+func replay(t *testing.T, f usagetest.Fixture) *fakeprovider.Fixture {
+	t.Helper()
+	b, err := f.Body()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fakeprovider.Fixture{ContentType: f.ContentType, Body: b}
+}

@@ -1,0 +1,185 @@
+package harness
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
+	streamv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/stream/v3"
+	ext_procfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_proc/v3"
+	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
+	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+
+	"github.com/tollgate/tollgate/envoy"
+)
+
+// Options configure a Harness.
+type Options struct {
+	// Bootstrap is the Envoy configuration, as envoy.LoadBootstrap returns it.
+	Bootstrap *bootstrapv3.Bootstrap
+	// Listener names the static listener to emulate; empty means the first listener
+	// with an HTTP connection manager.
+	Listener string
+	// ExtProcAddr is the ext_proc gRPC server (tollgate) as host:port; it stands in
+	// for the filter's grpc_service cluster.
+	ExtProcAddr string
+	// Upstreams maps cluster names to the base URL of a local stand-in
+	// ("http://127.0.0.1:PORT"). The request keeps the Host the route gives it
+	// (host_rewrite_literal), so a signature over the Host still verifies.
+	Upstreams map[string]string
+	// AccessLog receives the access log lines (nil: kept in memory only).
+	AccessLog io.Writer
+	// Logger is for the harness's own diagnostics; nil discards them.
+	Logger *slog.Logger
+}
+
+// config is everything the harness reads from the bootstrap, compiled once.
+type config struct {
+	filter      *ext_procfilterv3.ExternalProcessor
+	checker     *checker
+	msgTimeout  time.Duration
+	maxTimeout  time.Duration
+	routes      *routeTable
+	suppress    bool // router suppress_envoy_headers
+	bufferLimit int64
+	accessLogs  []*accessLogFormat
+	requestID   bool
+	serverName  string
+	namespaces  map[string]bool // metadata_options.receiving_namespaces.untyped
+}
+
+// defaultBufferLimit is Envoy's per_connection_buffer_limit_bytes default (1 MiB;
+// listener.proto).
+const defaultBufferLimit = 1 << 20
+
+func compileConfig(o Options) (*config, error) {
+	if o.Bootstrap == nil {
+		return nil, errors.New("harness: Options.Bootstrap is required")
+	}
+	cms, err := envoy.ConnectionManagers(o.Bootstrap)
+	if err != nil {
+		return nil, err
+	}
+	var cm *envoy.ConnectionManager
+	for i := range cms {
+		if o.Listener == "" || cms[i].Listener == o.Listener {
+			cm = &cms[i]
+			break
+		}
+	}
+	if cm == nil {
+		return nil, fmt.Errorf("harness: no HTTP connection manager on listener %q", o.Listener)
+	}
+	c := &config{bufferLimit: defaultBufferLimit, serverName: "envoy", namespaces: map[string]bool{}}
+	for _, l := range o.Bootstrap.GetStaticResources().GetListeners() {
+		if l.GetName() == cm.Listener && l.GetPerConnectionBufferLimitBytes() != nil {
+			c.bufferLimit = int64(l.GetPerConnectionBufferLimitBytes().GetValue())
+		}
+	}
+	if err := c.compileHCM(cm.HCM); err != nil {
+		return nil, fmt.Errorf("harness: listener %q: %w", cm.Listener, err)
+	}
+	return c, nil
+}
+
+func (c *config) compileHCM(hcm *hcmv3.HttpConnectionManager) error {
+	// generate_request_id defaults to true (http_connection_manager.proto).
+	c.requestID = hcm.GetGenerateRequestId() == nil || hcm.GetGenerateRequestId().GetValue()
+	if hcm.GetServerName() != "" {
+		c.serverName = hcm.GetServerName()
+	}
+	filters := hcm.GetHttpFilters()
+	for i, hf := range filters {
+		msg, err := hf.GetTypedConfig().UnmarshalNew()
+		if err != nil {
+			return fmt.Errorf("http filter %q: %w", hf.GetName(), err)
+		}
+		switch f := msg.(type) {
+		case *ext_procfilterv3.ExternalProcessor:
+			if c.filter != nil {
+				return errors.New("more than one ext_proc filter")
+			}
+			if err := c.compileExtProc(f); err != nil {
+				return err
+			}
+		case *routerv3.Router:
+			if i != len(filters)-1 {
+				return errors.New("the router must be the last http filter")
+			}
+			c.suppress = f.GetSuppressEnvoyHeaders()
+		default:
+			return fmt.Errorf("http filter %q (%T) is not emulated", hf.GetName(), msg)
+		}
+	}
+	if c.filter == nil {
+		return errors.New("no ext_proc http filter")
+	}
+	var err error
+	if c.routes, err = compileRoutes(hcm.GetRouteConfig()); err != nil {
+		return err
+	}
+	for _, al := range hcm.GetAccessLog() {
+		msg, err := al.GetTypedConfig().UnmarshalNew()
+		if err != nil {
+			return fmt.Errorf("access log %q: %w", al.GetName(), err)
+		}
+		so, ok := msg.(*streamv3.StdoutAccessLog)
+		if !ok {
+			return fmt.Errorf("access log %q (%T) is not emulated (only stdout)", al.GetName(), msg)
+		}
+		f, err := compileAccessLog(so.GetLogFormat())
+		if err != nil {
+			return fmt.Errorf("access log %q: %w", al.GetName(), err)
+		}
+		c.accessLogs = append(c.accessLogs, f)
+	}
+	return nil
+}
+
+func (c *config) compileExtProc(f *ext_procfilterv3.ExternalProcessor) error {
+	if f.GetHttpService() != nil {
+		return errors.New("ext_proc http_service is not emulated (grpc_service only)")
+	}
+	if f.GetObservabilityMode() || f.GetSendBodyWithoutWaitingForHeaderResponse() {
+		return errors.New("ext_proc observability_mode / send_body_without_waiting_for_header_response are not emulated")
+	}
+	if a := f.GetRouteCacheAction(); a != ext_procfilterv3.ExternalProcessor_DEFAULT || f.GetDisableClearRouteCache() {
+		return errors.New("ext_proc route_cache_action other than DEFAULT is not emulated")
+	}
+	if err := supportedMode(f.GetProcessingMode()); err != nil {
+		return err
+	}
+	c.filter = f
+	// message_timeout defaults to 200ms (ext_proc.proto ExternalProcessor.message_timeout).
+	c.msgTimeout = 200 * time.Millisecond
+	if f.GetMessageTimeout() != nil {
+		c.msgTimeout = f.GetMessageTimeout().AsDuration()
+	}
+	if f.GetMaxMessageTimeout() != nil {
+		c.maxTimeout = f.GetMaxMessageTimeout().AsDuration()
+	}
+	for _, ns := range f.GetMetadataOptions().GetReceivingNamespaces().GetUntyped() {
+		c.namespaces[ns] = true
+	}
+	var err error
+	c.checker, err = newChecker(f.GetMutationRules())
+	return err
+}
+
+// supportedMode refuses body modes the harness does not emulate.
+func supportedMode(m *ext_procfilterv3.ProcessingMode) error {
+	for _, b := range []ext_procfilterv3.ProcessingMode_BodySendMode{m.GetRequestBodyMode(), m.GetResponseBodyMode()} {
+		switch b {
+		case ext_procfilterv3.ProcessingMode_NONE, ext_procfilterv3.ProcessingMode_STREAMED, ext_procfilterv3.ProcessingMode_BUFFERED:
+		default:
+			return fmt.Errorf("ext_proc body mode %s is not emulated", b)
+		}
+	}
+	if m.GetRequestTrailerMode() == ext_procfilterv3.ProcessingMode_SEND || m.GetResponseTrailerMode() == ext_procfilterv3.ProcessingMode_SEND {
+		return errors.New("ext_proc trailer mode SEND is not emulated")
+	}
+	return nil
+}

@@ -1,0 +1,45 @@
+package e2e
+
+import (
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tollgate/tollgate/extproc/usage"
+)
+
+// tokens reads tollgate_tokens_total for one team/model/provider, by token_type.
+func tokens(t *testing.T, reg prometheus.Gatherer, team, model, provider string) map[string]float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, mf := range mfs {
+		if mf.GetName() != "tollgate_tokens_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			l := map[string]string{}
+			for _, lp := range m.GetLabel() {
+				l[lp.GetName()] = lp.GetValue()
+			}
+			if l["team"] == team && l["model"] == model && l["provider"] == provider {
+				out[l["token_type"]] += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return out
+}
+
+// wantTokens is the fixture usage as tollgate_tokens_total series (zero types absent).
+func wantTokens(u usage.Usage) map[string]float64 {
+	out := map[string]float64{}
+	for typ, n := range map[string]int64{"input": u.Input, "output": u.Output, "cache_read": u.CacheRead, "cache_write": u.CacheWrite} {
+		if n > 0 {
+			out[typ] = float64(n)
+		}
+	}
+	return out
+}
