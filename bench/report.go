@@ -1,0 +1,95 @@
+package bench
+
+import "time"
+
+// Report is the outcome of Run: one Result per scenario and server.
+type Report struct {
+	Concurrency int           `json:"concurrency"`
+	Requests    int           `json:"requests"`
+	Duration    time.Duration `json:"duration_ns"`
+	Target      string        `json:"target,omitempty"`
+	GOMAXPROCS  int           `json:"gomaxprocs"`
+	Results     []Result      `json:"results"`
+}
+
+// Result is one scenario run against one server.
+type Result struct {
+	Scenario string `json:"scenario"`
+	// Server is "floor", "tollgate", or the -target address.
+	Server string `json:"server"`
+	// InProcess is true when the server ran inside this process: CPU, allocations and
+	// peak RSS then cover client and server together (see README.md).
+	InProcess bool `json:"in_process"`
+
+	// Completed = Full + Immediate: requests that ended as Envoy expects.
+	Completed int64 `json:"completed"`
+	// Full requests went through every phase.
+	Full int64 `json:"full"`
+	// Immediate requests were answered with an immediate_response.
+	Immediate int64 `json:"immediate"`
+	// Errors are gRPC errors and replies of the wrong type; ErrorSamples holds the first
+	// few distinct messages.
+	Errors       int64    `json:"errors"`
+	ErrorSamples []string `json:"error_samples,omitempty"`
+
+	Elapsed time.Duration `json:"elapsed_ns"`
+	// RPS is Completed per second of Elapsed.
+	RPS float64 `json:"requests_per_second"`
+	// Phases are the latency of each phase (reply time of one message), then of the
+	// whole request (stream open to stream end, full requests only).
+	Phases []Phase `json:"phases"`
+
+	// CPUPerRequest is this process's CPU time (user+system) per completed request.
+	CPUPerRequest time.Duration `json:"cpu_per_request_ns"`
+	// CPURatio is CPUPerRequest over the floor's in the same scenario (in-process runs
+	// of a server other than the floor; 0 otherwise).
+	CPURatio float64 `json:"cpu_ratio_to_floor,omitempty"`
+	// CPUOverFloor and AllocsOverFloor are this run's CPU time and allocations per request
+	// minus the floor's (same scenario, both in-process): what the server itself adds,
+	// since the client's share and gRPC's are in both. May be negative within noise.
+	CPUOverFloor    time.Duration `json:"cpu_over_floor_ns,omitempty"`
+	AllocsOverFloor float64       `json:"allocs_over_floor,omitempty"`
+	// AllocsPerRequest and BytesPerRequest are heap allocations of this process per
+	// completed request (runtime.MemStats Mallocs and TotalAlloc deltas).
+	AllocsPerRequest float64 `json:"allocs_per_request"`
+	BytesPerRequest  float64 `json:"bytes_per_request"`
+	// PeakRSS is this process's peak resident set during the run, in bytes. When
+	// PeakRSSReset is false the kernel refused to reset the peak, and it is the peak of
+	// the whole process so far.
+	PeakRSS      int64 `json:"peak_rss_bytes"`
+	PeakRSSReset bool  `json:"peak_rss_reset"`
+
+	Usage UsageCheck `json:"usage"`
+}
+
+// Phase is the latency distribution of one phase.
+type Phase struct {
+	Name  string        `json:"name"`
+	Count uint64        `json:"count"`
+	P50   time.Duration `json:"p50_ns"`
+	P99   time.Duration `json:"p99_ns"`
+	Max   time.Duration `json:"max_ns"`
+}
+
+// UsageCheck compares the token usage the server reported in dynamic metadata (namespace
+// tollgate) with what the scenario's streams carried, over the full requests.
+type UsageCheck struct {
+	Expected Tokens `json:"expected"`
+	Seen     Tokens `json:"seen"`
+	// Reported counts the full requests whose replies carried usage.
+	Reported int64 `json:"reported"`
+	// Exact: every full request reported, and the sums are equal.
+	Exact bool `json:"exact"`
+}
+
+// Status is "exact", "none" (no usage reported at all, as from the floor) or "MISMATCH".
+func (u UsageCheck) Status() string {
+	switch {
+	case u.Exact:
+		return "exact"
+	case u.Reported == 0 && u.Seen == Tokens{}:
+		return "none"
+	default:
+		return "MISMATCH"
+	}
+}
