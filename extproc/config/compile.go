@@ -78,8 +78,9 @@ func Compile(l *Loaded, deps provider.Deps) (*Runtime, error) {
 	return rt, nil
 }
 
-// modelsList renders OpenAI's model list shape, which Claude Code's gateway model
-// discovery and Codex both read.
+// modelsList renders the model list in a shape both OpenAI clients (object, data[].id,
+// created, owned_by) and Anthropic clients (data[].type, id, display_name, created_at,
+// has_more, first_id, last_id) read — Codex and Claude Code's gateway model discovery.
 func modelsList(models []string, created int64) []byte {
 	type model struct {
 		ID          string `json:"id"`
@@ -88,14 +89,22 @@ func modelsList(models []string, created int64) []byte {
 		OwnedBy     string `json:"owned_by"`
 		Type        string `json:"type"`
 		DisplayName string `json:"display_name"`
+		CreatedAt   string `json:"created_at"`
 	}
 	list := struct {
 		Object  string  `json:"object"`
 		Data    []model `json:"data"`
 		HasMore bool    `json:"has_more"`
+		FirstID *string `json:"first_id"`
+		LastID  *string `json:"last_id"`
 	}{Object: "list", Data: []model{}}
+	at := time.Unix(created, 0).UTC().Format(time.RFC3339)
 	for _, m := range models {
-		list.Data = append(list.Data, model{ID: m, Object: "model", Created: created, OwnedBy: "tollgate", Type: "model", DisplayName: m})
+		list.Data = append(list.Data, model{ID: m, Object: "model", Created: created, OwnedBy: "tollgate",
+			Type: "model", DisplayName: m, CreatedAt: at})
+	}
+	if n := len(models); n > 0 {
+		list.FirstID, list.LastID = &models[0], &models[n-1]
 	}
 	b, _ := json.Marshal(list)
 	return b
