@@ -8,10 +8,12 @@ package credentials
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/logging"
 )
 
 // RefreshWindow is how long before expiry cached credentials are refreshed.
@@ -24,9 +26,17 @@ type AWS struct {
 }
 
 // NewAWS builds the chain for region. It reads the configuration but fetches nothing.
-func NewAWS(ctx context.Context, region string) (*AWS, error) {
+// The SDK's own messages (such as an IMDSv1 fallback) go to log as warnings instead of
+// the SDK's default of standard output; nil discards them.
+func NewAWS(ctx context.Context, region string, log *slog.Logger) (*AWS, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	cfg, err := config.LoadDefaultConfig(ctx,
 		config.WithRegion(region),
+		config.WithLogger(logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
+			log.Warn("aws sdk: "+fmt.Sprintf(format, v...), "classification", string(c))
+		})),
 		config.WithCredentialsCacheOptions(func(o *aws.CredentialsCacheOptions) {
 			o.ExpiryWindow = RefreshWindow
 		}),

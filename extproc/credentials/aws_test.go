@@ -22,7 +22,7 @@ func TestAWSFromEnvironment(t *testing.T) {
 	isolate(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
-	a, err := NewAWS(context.Background(), "us-east-1")
+	a, err := NewAWS(context.Background(), "us-east-1", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestAWSFromEnvironment(t *testing.T) {
 
 func TestAWSNoSourceIsAnError(t *testing.T) {
 	isolate(t)
-	a, err := NewAWS(context.Background(), "us-east-1")
+	a, err := NewAWS(context.Background(), "us-east-1", nil)
 	if err != nil {
 		t.Fatal(err) // building never fetches, so it succeeds without credentials
 	}

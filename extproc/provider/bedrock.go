@@ -39,7 +39,7 @@ func newBedrock(cfg Config, deps Deps) (Provider, error) {
 		p.host = "bedrock-runtime." + cfg.Region + ".amazonaws.com"
 	}
 	if p.apiKey == "" {
-		creds, err := credentials.NewAWS(context.Background(), cfg.Region)
+		creds, err := credentials.NewAWS(context.Background(), cfg.Region, deps.Logger)
 		if err != nil {
 			return nil, err
 		}
