@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/tollgate/tollgate/extproc/eventstream"
 	"github.com/tollgate/tollgate/extproc/metering"
 	"github.com/tollgate/tollgate/extproc/metrics"
 	"github.com/tollgate/tollgate/extproc/sse"
@@ -46,6 +47,9 @@ func (st *stream) finish(interrupted bool) *structpb.Struct {
 			o.ttft = res.FirstContentAt.Sub(st.start)
 		}
 	}
+	if interrupted && errors.Is(o.meterErr, eventstream.ErrTruncated) {
+		o.meterErr = nil // a cut stream ends mid-frame; it is counted as interrupted, as SSE is
+	}
 	st.crossCheck(&o)
 	st.price(&o)
 	st.record(&o)
@@ -63,6 +67,9 @@ func (st *stream) record(o *outcome) {
 		return
 	}
 	team, model, prov := st.identity.Team, st.route.Model, st.route.Provider
+	if st.routed {
+		model = st.srv.models.label(model, st.route.Pattern)
+	}
 	code := strconv.Itoa(st.code)
 	if st.code == 0 {
 		code = "0" // no response status: the stream ended first

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
@@ -30,6 +31,9 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 			"request body of %d bytes exceeds the gateway's limit of %d bytes", len(body), st.rt.MaxRequestBody))
 	}
 	model, apiErr := st.requestModel(body)
+	if apiErr == nil && !utf8.ValidString(model) { // it becomes a metric label, which must be UTF-8
+		apiErr = api.Errorf(http.StatusBadRequest, "model: must be valid UTF-8")
+	}
 	if apiErr != nil {
 		return st.reject(apiErr)
 	}

@@ -32,6 +32,7 @@ type Server struct {
 	warn    *pricing.WarnOnce
 	log     *slog.Logger
 	now     func() time.Time
+	models  modelLabels
 
 	// open counts streams in flight (for graceful shutdown and tests).
 	open sync.WaitGroup

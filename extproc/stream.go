@@ -113,6 +113,12 @@ func (st *stream) reject(e *api.Error) *extprocv3.ProcessingResponse {
 // close runs when the ext_proc stream ends; a request not finished by then was cut
 // short, and what was seen of it is recorded.
 func (st *stream) close() {
+	defer func() {
+		if p := recover(); p != nil {
+			st.log.Error("panic while recording an interrupted request", "request_id", st.hdr.requestID,
+				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		}
+	}()
 	if !st.done && st.hdr.path != "" {
 		st.finish(true)
 	}

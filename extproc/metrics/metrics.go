@@ -7,7 +7,8 @@ import (
 )
 
 // Metrics are tollgate's request and usage metrics. Label values come only from routed
-// model names, configured teams and provider names, never from free-form client input.
+// model names (bounded for glob rules, see extproc/labels.go), configured teams and
+// provider names.
 type Metrics struct {
 	Tokens             *prometheus.CounterVec // team, model, provider, token_type
 	ReasoningTokens    *prometheus.CounterVec // team, model, provider

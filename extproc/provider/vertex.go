@@ -85,7 +85,7 @@ func (p *vertexProvider) credentialError(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		reason = fmt.Sprintf("the credential source did not answer within %s", p.deps.CredentialTimeout.Round(time.Millisecond))
 	}
-	p.deps.Logger.Warn("vertex credentials unavailable", "provider", p.name, "err", err)
+	p.deps.Logger.Warn("vertex credentials unavailable", "provider", p.name, "err", credentialErrorText(err))
 	return &api.Error{
 		Status:  http.StatusServiceUnavailable,
 		Message: fmt.Sprintf("credentials for provider %q are unavailable: %s", p.name, reason),

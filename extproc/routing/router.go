@@ -25,6 +25,8 @@ type Route struct {
 	PricingModel  string
 	// Rule is the index of the matched rule in file order.
 	Rule int
+	// Pattern is the matched glob ("" when an exact rule matched).
+	Pattern string
 }
 
 type compiledRule struct {
@@ -86,7 +88,11 @@ func (c *compiledRule) route(model string, i int) Route {
 	case c.hasTemplate:
 		up = strings.ReplaceAll(up, "{model}", model)
 	}
-	return Route{Model: model, Provider: c.Provider, UpstreamModel: up, PricingModel: c.PricingModel, Rule: i}
+	r := Route{Model: model, Provider: c.Provider, UpstreamModel: up, PricingModel: c.PricingModel, Rule: i}
+	if c.isGlob {
+		r.Pattern = c.Match
+	}
+	return r
 }
 
 // ExactModels lists the exact (non-glob) model names in file order, without repeats.
