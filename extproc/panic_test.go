@@ -28,7 +28,9 @@ func TestPanicIsOneRequestsError(t *testing.T) {
 	ex.send(post("/v1/chat/completions", body, "x-api-key", aliceKey))
 	ir := immediateOf(t, ex.send(requestBody(body)))
 	ex.close()
-	var e struct{ Error struct{ Type, Message string } }
+	var e struct {
+		Error struct{ Type, Message string }
+	}
 	if ir.Status.Code != 500 || json.Unmarshal(ir.Body, &e) != nil || e.Error.Message == "" {
 		t.Fatalf("status %d body %s", ir.Status.Code, ir.Body)
 	}
