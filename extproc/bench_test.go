@@ -1,7 +1,9 @@
 package extproc
 
 import (
+	"bytes"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -102,4 +104,42 @@ func BenchmarkResponseChunk(b *testing.B) {
 			b.Fatal("no reply")
 		}
 	}
+}
+
+// BenchmarkInFlight200KB measures what a Claude Code-sized request costs while it is in
+// flight: N requests through request headers and body (the body's mutation built and
+// dropped, as after gRPC sent it), held open awaiting their responses. retained-B/req is
+// the heap each keeps; peak-B/req the most any one needed at once (its body phase).
+func BenchmarkInFlight200KB(b *testing.B) {
+	rt := benchRuntime(b)
+	srv := New(rt, Options{})
+	body := claudeCodeBody(200 << 10)
+	hdr := &extprocv3.HttpHeaders{Headers: &corev3.HeaderMap{Headers: []*corev3.HeaderValue{
+		{Key: ":method", RawValue: []byte("POST")}, {Key: ":path", RawValue: []byte("/v1/messages")},
+		{Key: "content-type", RawValue: []byte("application/json")}, {Key: "x-api-key", RawValue: []byte("alice-key")},
+	}}}
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	streams := make([]*stream, 0, b.N)
+	b.ReportAllocs()
+	before := heap()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		st := newStream(srv, rt)
+		st.onRequestHeaders(hdr)
+		// Envoy's message: gRPC decodes a fresh copy of the body for each request.
+		if st.onRequestBody(&extprocv3.HttpBody{Body: bytes.Clone(body), EndOfStream: true}).GetRequestBody() == nil {
+			b.Fatal("rejected")
+		}
+		streams = append(streams, st)
+	}
+	b.StopTimer()
+	retained := heap() - before
+	b.ReportMetric(float64(retained)/float64(b.N), "retained-B/req")
+	b.ReportMetric(float64(retained)/float64(b.N)/float64(len(body)), "retained/body")
+	runtime.KeepAlive(streams)
 }
