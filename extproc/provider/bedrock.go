@@ -2,10 +2,8 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
@@ -121,7 +119,7 @@ func (p *bedrockProvider) sign(ctx context.Context, m *Mutation) error {
 	defer cancel()
 	creds, err := p.creds.Retrieve(ctx)
 	if err != nil {
-		return p.credentialError(err)
+		return credentialUnavailable(p.deps, p.name, "bedrock", err)
 	}
 	h, err := bedrockSignature(ctx, p.signer, creds, p.host, p.region, m.Path, m.Body, p.deps.Now())
 	if err != nil {
@@ -129,19 +127,4 @@ func (p *bedrockProvider) sign(ctx context.Context, m *Mutation) error {
 	}
 	m.SetHeaders = append(m.SetHeaders, h...)
 	return nil
-}
-
-// credentialError reports a failed or slow credential source: a 503 naming the provider
-// (never the secret), and the OnCredentialError hook for the metric.
-func (p *bedrockProvider) credentialError(err error) error {
-	p.deps.OnCredentialError(p.name)
-	reason := "the credential source failed"
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		reason = fmt.Sprintf("the credential source did not answer within %s", p.deps.CredentialTimeout.Round(time.Millisecond))
-	}
-	p.deps.Logger.Warn("bedrock credentials unavailable", "provider", p.name, "err", credentialErrorText(err))
-	return &api.Error{
-		Status:  http.StatusServiceUnavailable,
-		Message: fmt.Sprintf("credentials for provider %q are unavailable: %s", p.name, reason),
-	}
 }

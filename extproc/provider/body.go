@@ -29,15 +29,3 @@ func unsupported(p Provider, k api.Kind) error {
 		"provider %q (type %s) does not serve the %s API; route this model to another provider",
 		p.Name(), p.Type(), k)
 }
-
-// credentialErrorText is what is logged of a credential source's error: its first 200
-// bytes. A source's error can quote its whole response body, and a source that echoed
-// a credential back must not put it in the log.
-func credentialErrorText(err error) string {
-	const max = 200
-	s := err.Error()
-	if len(s) > max {
-		s = s[:max] + "…"
-	}
-	return s
-}

@@ -2,12 +2,8 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
-	"time"
 
-	"github.com/tollgate/tollgate/extproc/api"
 	"github.com/tollgate/tollgate/extproc/credentials"
 )
 
@@ -73,21 +69,8 @@ func (p *vertexProvider) Prepare(ctx context.Context, r *Request) (Mutation, err
 	defer cancel()
 	tok, err := p.tokens.Token(ctx)
 	if err != nil {
-		return Mutation{}, p.credentialError(err)
+		return Mutation{}, credentialUnavailable(p.deps, p.name, "vertex", err)
 	}
 	m.Set("authorization", "Bearer "+tok)
 	return m, nil
-}
-
-func (p *vertexProvider) credentialError(err error) error {
-	p.deps.OnCredentialError(p.name)
-	reason := "the credential source failed"
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		reason = fmt.Sprintf("the credential source did not answer within %s", p.deps.CredentialTimeout.Round(time.Millisecond))
-	}
-	p.deps.Logger.Warn("vertex credentials unavailable", "provider", p.name, "err", credentialErrorText(err))
-	return &api.Error{
-		Status:  http.StatusServiceUnavailable,
-		Message: fmt.Sprintf("credentials for provider %q are unavailable: %s", p.name, reason),
-	}
 }
