@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -25,16 +24,12 @@ import (
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
-	"github.com/tollgate/tollgate/extproc"
 	"github.com/tollgate/tollgate/extproc/config"
 	"github.com/tollgate/tollgate/extproc/metrics"
 	"github.com/tollgate/tollgate/extproc/provider"
 	"github.com/tollgate/tollgate/extproc/usage/usagetest"
 	"github.com/tollgate/tollgate/gateway"
-	"github.com/tollgate/tollgate/pricing"
 )
 
 // The secrets testdata/security.yaml reads through ${VAR}: every test that uses it
@@ -99,27 +94,7 @@ func newWiredFixture(t testing.TB, logs *syncBuffer) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	table, err := pricing.NewTable(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := extproc.New(rt, extproc.Options{Metrics: m, Logger: log,
-		Prices: pricing.NewStore(table), Unpriced: pricing.NewWarnOnce(log)})
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := grpc.NewServer(grpc.MaxRecvMsgSize(64 << 20))
-	srv.Register(g)
-	go g.Serve(lis)
-	t.Cleanup(g.Stop)
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(64<<20), grpc.MaxCallRecvMsgSize(64<<20)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return &fixture{srv: srv, client: extprocv3.NewExternalProcessorClient(conn), reg: reg, metrics: m, logs: logs}
+	return serveFixture(t, rt, reg, m, log, logs)
 }
 
 // roundTrips runs reqs on a new stream, one reply per message, without a testing.T

@@ -67,14 +67,20 @@ func loadRuntime(t testing.TB, path string) *config.Runtime {
 func newFixture(t testing.TB, configPath string) *fixture {
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	m := metrics.New(reg)
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return serveFixture(t, loadRuntime(t, configPath), reg, metrics.New(reg), log, logs)
+}
+
+// serveFixture serves rt on 127.0.0.1 with the built-in price table and returns a
+// client to it.
+func serveFixture(t testing.TB, rt *config.Runtime, reg *prometheus.Registry, m *metrics.Metrics, log *slog.Logger, logs *syncBuffer) *fixture {
+	t.Helper()
 	table, err := pricing.NewTable(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
-	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv := extproc.New(loadRuntime(t, configPath), extproc.Options{Metrics: m, Logger: log,
+	srv := extproc.New(rt, extproc.Options{Metrics: m, Logger: log,
 		Prices: pricing.NewStore(table), Unpriced: pricing.NewWarnOnce(log)})
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
