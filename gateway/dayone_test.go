@@ -147,3 +147,59 @@ func TestDayOneModel(t *testing.T) {
 		t.Error("not OpenAI's list shape")
 	}
 }
+
+// TestInFlightStreamKeepsItsConfig: a reload lands between a request's headers and its
+// body; that request is still routed by the config it started with, the next by the new.
+func TestInFlightStreamKeepsItsConfig(t *testing.T) {
+	g, path, _, _, _ := start(t, dayOneConfig)
+	conn, err := grpc.NewClient(g.Addr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	proc := extprocv3.NewExternalProcessorClient(conn)
+	msgs := messages("claude-nextgen-9")
+
+	s, err := proc.Process(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Send(msgs[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Recv(); err != nil {
+		t.Fatal(err)
+	}
+	moved := strings.Replace(dayOneConfig, "  - name: anthropic\n    type: anthropic\n    api_key: sk-ant-provider\n",
+		"  - name: anthropic\n    type: anthropic\n    api_key: sk-ant-provider\n  - name: anthropic-eu\n    type: anthropic\n    api_key: sk-ant-eu\n", 1)
+	moved = strings.Replace(moved, "    provider: anthropic\n    upstream_model: \"{model}\"", "    provider: anthropic-eu\n    upstream_model: \"{model}\"", 1)
+	if err := os.WriteFile(path, []byte(moved), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Send(msgs[1]); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.CloseSend()
+	provider := func(r *extprocv3.ProcessingResponse) string {
+		for _, h := range r.GetRequestBody().GetResponse().GetHeaderMutation().GetSetHeaders() {
+			if h.Header.Key == "x-tollgate-provider" {
+				return string(h.Header.RawValue)
+			}
+		}
+		return ""
+	}
+	if got := provider(r); got != "anthropic" {
+		t.Errorf("in-flight request routed to %q, want the old config's anthropic", got)
+	}
+	c := client{t, proc}
+	if got := provider(c.do(msgs[:2]...)[1]); got != "anthropic-eu" {
+		t.Errorf("next request routed to %q, want the new config's anthropic-eu", got)
+	}
+}
