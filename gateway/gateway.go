@@ -10,8 +10,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -151,15 +154,18 @@ func (g *Gateway) Serve(ctx context.Context) error {
 			errc <- err
 		}
 	}()
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP) // before ready: a SIGHUP from then on reloads
+	defer signal.Stop(hup)
+	go g.watch(watchCtx)
+	go g.runPricing(watchCtx)
+	go g.onSIGHUP(watchCtx, hup)
+
 	g.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	g.ready.Store(true)
 	g.log.Info("tollgate serving", "listen", g.Addr(), "admin", g.AdminAddr(), "config", g.opts.ConfigPath)
-
-	watchCtx, stopWatch := context.WithCancel(ctx)
-	defer stopWatch()
-	go g.watch(watchCtx)
-	go g.runPricing(watchCtx)
-	go g.onSIGHUP(watchCtx)
 
 	var serveErr error
 	select {

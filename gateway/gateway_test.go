@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -262,4 +263,17 @@ func TestReloadEndpointCanBeDisabled(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("status %d, want 403", resp.StatusCode)
 	}
+}
+
+func TestSIGHUPReloads(t *testing.T) {
+	g, path, _, _, _ := start(t, strings.Replace(baseConfig, "server:\n", "server:\n  watch_config: false\n", 1))
+	newCfg := strings.Replace(baseConfig, "server:\n", "server:\n  watch_config: false\n", 1)
+	newCfg = strings.Replace(newCfg, `  - match: "claude-*"`, "  - match: claude-hup-1\n    provider: anthropic\n  - match: \"claude-*\"", 1)
+	if err := os.WriteFile(path, []byte(newCfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return len(g.Server().Runtime().Router.ExactModels()) == 1 })
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/tollgate/tollgate/extproc/config"
@@ -105,15 +103,12 @@ func (g *Gateway) watch(ctx context.Context) {
 	}
 }
 
-func (g *Gateway) onSIGHUP(ctx context.Context) {
-	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, syscall.SIGHUP)
-	defer signal.Stop(ch)
+func (g *Gateway) onSIGHUP(ctx context.Context, hup <-chan os.Signal) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-ch:
+		case <-hup:
 			_ = g.Reload()
 		}
 	}
