@@ -140,6 +140,9 @@ func (g *Gateway) AdminAddr() string { return g.adminLis.Addr().String() }
 // Server is the ext_proc service.
 func (g *Gateway) Server() *extproc.Server { return g.server }
 
+// Metrics are the request and usage metrics.
+func (g *Gateway) Metrics() *metrics.Metrics { return g.metrics }
+
 // Registry is the metrics registry.
 func (g *Gateway) Registry() *prometheus.Registry { return g.reg }
 

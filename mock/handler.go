@@ -46,8 +46,12 @@ type request struct {
 	usage   usage.Usage
 }
 
-// New returns the mock provider handler. log receives one debug line per request.
+// New returns the mock provider handler. log receives one debug line per request; nil
+// discards them.
 func New(opts Options, log *slog.Logger) *Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &Handler{
 		opts: opts,
 		log:  log,
