@@ -1,0 +1,45 @@
+package extproc
+
+import (
+	"context"
+	"log/slog"
+)
+
+// logRequest writes the one structured line per request.
+func (st *stream) logRequest(o *outcome) {
+	u := o.usage
+	attrs := []slog.Attr{
+		slog.String("request_id", st.hdr.requestID),
+		slog.String("key", st.identity.Name),
+		slog.String("team", st.identity.Team),
+		slog.String("api", st.kind.String()),
+		slog.String("model", st.route.Model),
+		slog.String("upstream_model", st.route.UpstreamModel),
+		slog.String("provider", st.route.Provider),
+		slog.Int("status", st.code),
+		slog.Int64("input_tokens", u.Input),
+		slog.Int64("output_tokens", u.Output),
+		slog.Int64("cache_read_tokens", u.CacheRead),
+		slog.Int64("cache_write_tokens", u.CacheWrite),
+		slog.Int64("reasoning_tokens", u.Reasoning),
+		slog.Duration("duration", o.duration),
+	}
+	if o.priced {
+		attrs = append(attrs, slog.Float64("cost_usd", o.cost))
+	} else if !u.IsZero() {
+		attrs = append(attrs, slog.Bool("unpriced", true))
+	}
+	if o.ttft > 0 {
+		attrs = append(attrs, slog.Duration("ttft", o.ttft))
+	}
+	if v := st.hdr.all["x-claude-code-session-id"]; len(v) > 0 {
+		attrs = append(attrs, slog.String("claude_code_session_id", v[0]))
+	}
+	if o.interrupted {
+		attrs = append(attrs, slog.Bool("interrupted", true))
+	}
+	if o.meterErr != nil {
+		attrs = append(attrs, slog.String("metering_error", o.meterErr.Error()))
+	}
+	st.log.LogAttrs(context.Background(), slog.LevelInfo, "request", attrs...)
+}
