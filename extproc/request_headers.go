@@ -44,7 +44,7 @@ func (st *stream) onRequestHeaders(h *extprocv3.HttpHeaders) *extprocv3.Processi
 	if st.hdr.method != http.MethodPost {
 		return st.reject(api.Errorf(http.StatusMethodNotAllowed, "%s %s: use POST", st.hdr.method, path))
 	}
-	if ct := mediaType(st.hdr.contentType); ct != "" && ct != contentTypeJSON && !strings.HasSuffix(ct, "+json") {
+	if ct := api.MediaType(st.hdr.contentType); ct != "" && ct != contentTypeJSON && !strings.HasSuffix(ct, "+json") {
 		return st.reject(api.Errorf(http.StatusUnsupportedMediaType, "content-type %q: the body must be application/json", ct))
 	}
 	if h.EndOfStream {

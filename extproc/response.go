@@ -39,11 +39,6 @@ const (
 	contentTypeEventStream = "application/vnd.amazon.eventstream"
 )
 
-func mediaType(ct string) string {
-	mt, _, _ := strings.Cut(ct, ";")
-	return strings.ToLower(strings.TrimSpace(mt))
-}
-
 // onResponseHeaders decides how tollgate sees the body: event streams STREAMED (each
 // chunk answered at once), JSON BUFFERED, anything else not at all.
 func (st *stream) onResponseHeaders(h *extprocv3.HttpHeaders) *extprocv3.ProcessingResponse {
@@ -70,7 +65,7 @@ func (st *stream) onResponseHeaders(h *extprocv3.HttpHeaders) *extprocv3.Process
 	}
 
 	mode := extprocfilterv3.ProcessingMode_NONE
-	mt := mediaType(r.contentType)
+	mt := api.MediaType(r.contentType)
 	switch {
 	case r.status >= http.StatusBadRequest:
 		// Errors carry no usage; a provider whose error bodies are not in the client's

@@ -87,7 +87,7 @@ type Meter struct {
 // buffered and read at Finish, and any other content type is ignored.
 func New(kind api.Kind, contentType, contentEncoding string, lim Limits) *Meter {
 	var nf FramerFunc
-	switch mt := mediaType(contentType); {
+	switch mt := api.MediaType(contentType); {
 	case mt == "text/event-stream":
 		nf = NewSSEFramer
 	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
@@ -155,12 +155,6 @@ func (m *Meter) Finish() Result {
 		FirstContentAt: m.ex.first,
 	}
 	return m.result
-}
-
-// mediaType is the lower-cased media type of a Content-Type value, without parameters.
-func mediaType(contentType string) string {
-	mt, _, _ := strings.Cut(contentType, ";")
-	return strings.ToLower(strings.TrimSpace(mt))
 }
 
 // timedExtractor records when the first output content arrived.
