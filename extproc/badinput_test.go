@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	extprocfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_proc/v3"
-	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/tidwall/gjson"
 )
@@ -182,32 +181,15 @@ func respond(t testing.TB, f *fixture, key, model, contentType, encoding string,
 	for _, c := range chunks {
 		n += len(c)
 	}
-	client := make([]byte, 0, n+1024) // sized once: memory tests measure tollgate, not this
-	var md map[string]float64
-	collect := func(resp *extprocv3.ProcessingResponse, sent []byte) {
-		if resp.GetResponseBody() == nil {
-			t.Fatalf("reply to a body chunk is %T", resp.Response)
-		}
-		if bm := resp.GetResponseBody().GetResponse().GetBodyMutation(); bm != nil {
-			client = append(client, bm.GetBody()...)
-		} else {
-			client = append(client, sent...)
-		}
-		if d := resp.GetDynamicMetadata(); d != nil {
-			md = map[string]float64{}
-			for k, v := range d.Fields["tollgate"].GetStructValue().GetFields() {
-				md[k] = v.GetNumberValue()
-			}
-		}
-	}
+	cv := clientView{body: make([]byte, 0, n+1024)} // sized once: memory tests measure tollgate, not this
 	for i, c := range chunks {
 		last := eos && i == len(chunks)-1
-		collect(ex.send(responseBody(c, last)), c)
+		cv.take(t, ex.send(responseBody(c, last)), c)
 	}
 	if eos && len(chunks) == 0 {
-		collect(ex.send(responseBody(nil, true)), nil)
+		cv.take(t, ex.send(responseBody(nil, true)), nil)
 	}
-	return client, md
+	return cv.body, cv.md
 }
 
 // split cuts b into pieces of n bytes.

@@ -252,3 +252,28 @@ func mustGather(t testing.TB, f *fixture) []*dto.MetricFamily {
 	}
 	return mfs
 }
+
+// clientView is what the client gets from a stream's response-body replies: the bytes
+// (a chunk as sent, or its replacement) and the final dynamic metadata.
+type clientView struct {
+	body []byte
+	md   map[string]float64
+}
+
+func (c *clientView) take(t testing.TB, resp *extprocv3.ProcessingResponse, sent []byte) {
+	t.Helper()
+	if resp.GetResponseBody() == nil {
+		t.Fatalf("reply to a body chunk is %T", resp.Response)
+	}
+	if bm := resp.GetResponseBody().GetResponse().GetBodyMutation(); bm != nil {
+		c.body = append(c.body, bm.GetBody()...)
+	} else {
+		c.body = append(c.body, sent...)
+	}
+	if d := resp.GetDynamicMetadata(); d != nil {
+		c.md = map[string]float64{}
+		for k, v := range d.Fields["tollgate"].GetStructValue().GetFields() {
+			c.md[k] = v.GetNumberValue()
+		}
+	}
+}

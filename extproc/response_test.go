@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	extprocfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_proc/v3"
-	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 
@@ -45,36 +44,19 @@ func replay(t testing.TB, f *fixture, k api.Kind, contentType, encoding string, 
 	}
 	hr := ex.send(responseHeaders(false, hdr...))
 	mode := hr.GetModeOverride().GetResponseBodyMode()
-	var client []byte
-	var md map[string]float64
-	collect := func(resp *extprocv3.ProcessingResponse, sent []byte) {
-		if resp.GetResponseBody() == nil {
-			t.Fatalf("reply to a body chunk is %T", resp.Response)
-		}
-		if bm := resp.GetResponseBody().GetResponse().GetBodyMutation(); bm != nil {
-			client = append(client, bm.GetBody()...)
-		} else {
-			client = append(client, sent...)
-		}
-		if d := resp.GetDynamicMetadata(); d != nil {
-			md = map[string]float64{}
-			for k, v := range d.Fields["tollgate"].GetStructValue().GetFields() {
-				md[k] = v.GetNumberValue()
-			}
-		}
-	}
+	var cv clientView
 	if mode == extprocfilterv3.ProcessingMode_BUFFERED {
 		whole := bytes.Join(chunks, nil)
-		collect(ex.send(responseBody(whole, true)), whole)
-		return client, md, mode
+		cv.take(t, ex.send(responseBody(whole, true)), whole)
+		return cv.body, cv.md, mode
 	}
 	for _, c := range chunks {
-		collect(ex.send(responseBody(c, false)), c)
+		cv.take(t, ex.send(responseBody(c, false)), c)
 	}
 	if endOfStream {
-		collect(ex.send(responseBody(nil, true)), nil)
+		cv.take(t, ex.send(responseBody(nil, true)), nil)
 	}
-	return client, md, mode
+	return cv.body, cv.md, mode
 }
 
 func wantMetadata(u usage.Usage) map[string]float64 {
