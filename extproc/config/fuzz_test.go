@@ -23,7 +23,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if problems := l.validate(); len(problems) > 0 {
+		if problems := l.validate(nil); len(problems) > 0 {
 			t.Fatalf("loaded a file with problems: %v", problems)
 		}
 		if _, err := Compile(l, depsForFuzz()); err != nil {

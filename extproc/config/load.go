@@ -41,6 +41,7 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Loade
 	l := &Loaded{Path: name}
 	var problems []string
 	seen := map[string]bool{}
+	unset := map[string]bool{} // fields whose ${VAR} is missing: reported once, not re-validated
 	expandStrings(reflect.ValueOf(&f).Elem(), "", func(path, s string) string {
 		out, missing, refs := expand(s, lookup)
 		for _, r := range refs {
@@ -51,12 +52,13 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Loade
 		}
 		for _, m := range missing {
 			problems = append(problems, fmt.Sprintf("%s: environment variable %s is not set", path, m))
+			unset[path] = true
 		}
 		return out
 	})
 	sort.Strings(l.EnvVars)
 	f.applyDefaults()
-	problems = append(problems, f.validate()...)
+	problems = append(problems, f.validate(unset)...)
 	l.File = f
 	if len(problems) > 0 {
 		return l, &Error{File: name, Problems: problems}

@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
-	"strings"
 	"time"
 
 	"github.com/tollgate/tollgate/extproc/routing"
@@ -37,8 +36,9 @@ func (p *Provider) field(name string) string {
 	return ""
 }
 
-// validate returns every problem of a defaulted file.
-func (f *File) validate() []string {
+// validate returns every problem of a defaulted file. unset names the fields whose
+// ${VAR} was missing (already reported); their values are not checked again.
+func (f *File) validate(unset map[string]bool) []string {
 	var out []string
 	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
 
@@ -96,7 +96,7 @@ func (f *File) validate() []string {
 			add("%s: duplicate key name %q", at, k.Name)
 		}
 		names[k.Name] = true
-		if b, err := hex.DecodeString(k.KeySHA256); strings.Contains(k.KeySHA256, "${") {
+		if b, err := hex.DecodeString(k.KeySHA256); unset[at+".key_sha256"] {
 			// an unset variable, reported already
 		} else if err != nil || len(b) != 32 {
 			add("%s (%s): key_sha256 must be 64 hex digits (the SHA-256 of the key)", at, k.Name)
