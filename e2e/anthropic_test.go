@@ -61,24 +61,7 @@ func TestAnthropicMessages(t *testing.T) {
 			c := anthropicClient(s.URL, tc.key, rec)
 			want := fx[tc.fixture].Usage
 
-			var msg anthropic.Message
-			if tc.stream {
-				st := c.Messages.NewStreaming(context.Background(), userMessage())
-				for st.Next() {
-					if err := msg.Accumulate(st.Current()); err != nil {
-						t.Fatal(err)
-					}
-				}
-				if err := st.Err(); err != nil {
-					t.Fatal(err)
-				}
-			} else {
-				m, err := c.Messages.New(context.Background(), userMessage())
-				if err != nil {
-					t.Fatal(err)
-				}
-				msg = *m
-			}
+			msg := messages(t, c, userMessage(), tc.stream)
 			s.checkProviders(t)
 
 			// The SDK's view: model, content and usage as the provider reported them.

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"context"
 	"io"
 	"math"
 	"net/http"
@@ -130,25 +129,7 @@ func sendPromCall(t *testing.T, base string, c promCall, want usage.Usage) {
 // (prompt tokens including the cache).
 func sendMessages(t *testing.T, c anthropic.Client, stream bool) (prompt, output int64) {
 	t.Helper()
-	var msg anthropic.Message
-	if stream {
-		st := c.Messages.NewStreaming(context.Background(), userMessage())
-		for st.Next() {
-			if err := msg.Accumulate(st.Current()); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := st.Err(); err != nil {
-			t.Fatal(err)
-		}
-	} else {
-		m, err := c.Messages.New(context.Background(), userMessage())
-		if err != nil {
-			t.Fatal(err)
-		}
-		msg = *m
-	}
-	u := msg.Usage
+	u := messages(t, c, userMessage(), stream).Usage
 	return u.InputTokens + u.CacheReadInputTokens + u.CacheCreationInputTokens, u.OutputTokens
 }
 
