@@ -2,6 +2,7 @@ package extproc
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -21,6 +22,10 @@ func FuzzRequestBody(f *testing.F) {
 		`{"mod\u0065l":"gpt-4.1"}`,
 		`{"model":42}`, `[]`, ``, `{`, "{\"model\":\"gpt-4.1\",\"x\":\"\xff\"}",
 		`{"model":"claude-x","messages":[{"role":"user","content":"\u0000"}]}`,
+		// Nesting past jsonlimit.MaxDepth (the stack-overflow shape), at it, and unbalanced.
+		`{"model":"gpt-4.1","x":` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `}`,
+		`{"model":"gpt-4.1","x":` + strings.Repeat(`{"a":`, 9998) + "1" + strings.Repeat("}", 9998) + `}`,
+		`{"model":"gpt-4.1","x":` + strings.Repeat("[", 20000),
 	} {
 		f.Add([]byte(s), uint8(0))
 		f.Add([]byte(s), uint8(1))

@@ -16,6 +16,7 @@ import (
 	"github.com/tollgate/tollgate/extproc/api"
 	"github.com/tollgate/tollgate/extproc/keys"
 	"github.com/tollgate/tollgate/extproc/provider"
+	"github.com/tollgate/tollgate/internal/jsonlimit"
 )
 
 // ProviderHeader names the provider a request goes to; Envoy's routes match on it.
@@ -25,6 +26,9 @@ const ProviderHeader = "x-tollgate-provider"
 // provider rewrite the request, and replies with the header and body mutations.
 // Envoy sends the whole body in one message (BUFFERED).
 func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResponse {
+	if !st.authenticated { // unreachable through handle's phases; kept as the last guard before credentials
+		return st.reject(&api.Error{Status: http.StatusUnauthorized, Message: "invalid or missing API key"})
+	}
 	body := b.Body
 	if int64(len(body)) > st.rt.MaxRequestBody {
 		return st.reject(api.Errorf(http.StatusRequestEntityTooLarge,
@@ -74,6 +78,7 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 	if mut.Body == nil {
 		mut.Body = body
 	}
+	st.phase = phaseForwarded
 	return st.requestMutation(b.Body, mut)
 }
 
@@ -82,6 +87,11 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 func (st *stream) requestModel(body []byte) (string, *api.Error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return "", api.Errorf(http.StatusBadRequest, "request body is empty; a JSON body is required")
+	}
+	// The depth bound comes first: gjson.ValidBytes recurses once per level, and a
+	// stack overflow is fatal to the whole process, not to this request.
+	if err := jsonlimit.CheckDepth(body, jsonlimit.MaxDepth); err != nil {
+		return "", api.Errorf(http.StatusBadRequest, "request body is not acceptable: %v", err)
 	}
 	if !gjson.ValidBytes(body) {
 		return "", api.Errorf(http.StatusBadRequest, "request body is not valid JSON")

@@ -26,7 +26,7 @@ func (st *stream) onRequestHeaders(h *extprocv3.HttpHeaders) *extprocv3.Processi
 	if !ok {
 		return st.reject(&api.Error{Status: http.StatusUnauthorized, Message: "invalid or missing API key"})
 	}
-	st.identity = id
+	st.identity, st.authenticated = id, true
 
 	if ep.ListModels || ep.BedrockCatalog != "" {
 		if st.hdr.method != http.MethodGet {
@@ -50,6 +50,7 @@ func (st *stream) onRequestHeaders(h *extprocv3.HttpHeaders) *extprocv3.Processi
 	if h.EndOfStream {
 		return st.reject(api.Errorf(http.StatusBadRequest, "request body is empty; a JSON body is required"))
 	}
+	st.phase = phaseAuthorized
 	return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_RequestHeaders{
 		RequestHeaders: &extprocv3.HeadersResponse{},
 	}}

@@ -108,9 +108,6 @@ func (s *Server) Process(srv extprocv3.ExternalProcessor_ProcessServer) error {
 		if err != nil {
 			return err
 		}
-		if resp == nil {
-			continue
-		}
 		if err := srv.Send(resp); err != nil {
 			return err
 		}

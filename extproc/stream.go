@@ -31,15 +31,21 @@ type stream struct {
 
 	start time.Time
 
+	// phase is where the stream is in Envoy's message order (see handle).
+	phase phase
+
 	// Request side.
 	hdr      requestHeaders
 	endpoint api.Endpoint
 	kind     api.Kind
 	identity keys.Identity
-	route    routing.Route
-	prov     provider.Provider
-	streamed bool // the client asked for a stream
-	routed   bool // a provider was chosen (labels are safe to use)
+	// authenticated is set once the client's key was accepted (or the gateway is open);
+	// no provider credential is injected without it.
+	authenticated bool
+	route         routing.Route
+	prov          provider.Provider
+	streamed      bool // the client asked for a stream
+	routed        bool // a provider was chosen (labels are safe to use)
 
 	// Response side.
 	resp  response
@@ -68,33 +74,79 @@ func (st *stream) handleSafely(req *extprocv3.ProcessingRequest) (resp *extprocv
 			switch req.Request.(type) {
 			case *extprocv3.ProcessingRequest_RequestHeaders, *extprocv3.ProcessingRequest_RequestBody:
 				resp, err = st.reject(api.Errorf(http.StatusInternalServerError, "internal error in the gateway")), nil
+				st.phase = phaseAnswered
 			default:
 				resp, err = nil, status.Error(codes.Internal, "internal error")
 			}
 		}
 	}()
-	return st.handle(req), nil
+	resp, err = st.handle(req)
+	if resp.GetImmediateResponse() != nil {
+		st.phase = phaseAnswered
+	}
+	return resp, err
 }
 
-// handle answers one message with exactly one response of the matching type.
-func (st *stream) handle(req *extprocv3.ProcessingRequest) *extprocv3.ProcessingResponse {
+// phase is where a stream is in Envoy's message order. Envoy sends request headers,
+// then (BUFFERED) the request body, then the response; after an immediate response it
+// sends nothing more. A peer that does otherwise is not Envoy, and is refused with a
+// stream error rather than answered: above all, no message reaches the code that
+// injects a provider credential unless the request headers were authenticated first.
+type phase uint8
+
+const (
+	phaseStart      phase = iota // nothing seen yet: request headers are due
+	phaseAuthorized              // request headers accepted (client authenticated): the body is due
+	phaseForwarded               // the request went upstream: response messages are due
+	phaseAnswered                // an immediate response was sent: the stream is over
+)
+
+// errOutOfOrder ends a stream whose peer broke Envoy's message order.
+func errOutOfOrder(what string, p phase) error {
+	names := [...]string{"before request headers", "after request headers", "after the request was forwarded", "after a local reply"}
+	return status.Errorf(codes.FailedPrecondition, "tollgate: %s %s is not accepted; the stream is closed", what, names[p])
+}
+
+// handle answers one message with exactly one response of the matching type, or ends
+// the stream with an error when the message is out of Envoy's order or of no known type.
+func (st *stream) handle(req *extprocv3.ProcessingRequest) (*extprocv3.ProcessingResponse, error) {
 	switch r := req.Request.(type) {
 	case *extprocv3.ProcessingRequest_RequestHeaders:
-		return st.onRequestHeaders(r.RequestHeaders)
+		if st.phase != phaseStart {
+			return nil, errOutOfOrder("request headers", st.phase)
+		}
+		return st.onRequestHeaders(r.RequestHeaders), nil
 	case *extprocv3.ProcessingRequest_RequestBody:
-		return st.onRequestBody(r.RequestBody)
+		if st.phase != phaseAuthorized {
+			return nil, errOutOfOrder("a request body", st.phase)
+		}
+		return st.onRequestBody(r.RequestBody), nil
 	case *extprocv3.ProcessingRequest_RequestTrailers:
-		return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_RequestTrailers{RequestTrailers: &extprocv3.TrailersResponse{}}}
+		if st.phase == phaseStart || st.phase == phaseAnswered {
+			return nil, errOutOfOrder("request trailers", st.phase)
+		}
+		return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_RequestTrailers{RequestTrailers: &extprocv3.TrailersResponse{}}}, nil
 	case *extprocv3.ProcessingRequest_ResponseHeaders:
-		return st.onResponseHeaders(r.ResponseHeaders)
+		if st.phase != phaseForwarded {
+			return nil, errOutOfOrder("response headers", st.phase)
+		}
+		return st.onResponseHeaders(r.ResponseHeaders), nil
 	case *extprocv3.ProcessingRequest_ResponseBody:
-		return st.onResponseBody(r.ResponseBody)
+		if st.phase != phaseForwarded {
+			return nil, errOutOfOrder("a response body", st.phase)
+		}
+		return st.onResponseBody(r.ResponseBody), nil
 	case *extprocv3.ProcessingRequest_ResponseTrailers:
+		if st.phase != phaseForwarded {
+			return nil, errOutOfOrder("response trailers", st.phase)
+		}
 		resp := &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ResponseTrailers{ResponseTrailers: &extprocv3.TrailersResponse{}}}
 		resp.DynamicMetadata = st.finish(false)
-		return resp
+		return resp, nil
 	default:
-		return nil
+		// Envoy waits out its message_timeout for a reply that would never come; say so
+		// at once instead.
+		return nil, status.Errorf(codes.InvalidArgument, "tollgate: a ProcessingRequest of no known type (%T); the stream is closed", req.Request)
 	}
 }
 

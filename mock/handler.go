@@ -15,6 +15,7 @@ import (
 
 	"github.com/tollgate/tollgate/extproc/api"
 	"github.com/tollgate/tollgate/extproc/usage"
+	"github.com/tollgate/tollgate/internal/jsonlimit"
 )
 
 // maxBody is the largest request body accepted; larger ones get 413.
@@ -113,7 +114,7 @@ func (h *Handler) parse(kind api.Kind, w http.ResponseWriter, r *http.Request) (
 		}
 		return nil, api.Errorf(http.StatusBadRequest, "reading request body: %v", err)
 	}
-	if !gjson.ValidBytes(body) || !gjson.ParseBytes(body).IsObject() {
+	if jsonlimit.CheckDepth(body, jsonlimit.MaxDepth) != nil || !gjson.ValidBytes(body) || !gjson.ParseBytes(body).IsObject() {
 		return nil, api.Errorf(http.StatusBadRequest, "request body is not a valid JSON object")
 	}
 	model := gjson.GetBytes(body, "model")

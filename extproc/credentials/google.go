@@ -73,7 +73,7 @@ func fresh(t *oauth2.Token) bool {
 }
 
 func (g *Google) run(f *googleFetch) {
-	f.tok, f.err = g.get()
+	f.tok, f.err = g.getSafely()
 	g.mu.Lock()
 	if f.err == nil {
 		g.tok = f.tok
@@ -103,4 +103,15 @@ func (g *Google) get() (*oauth2.Token, error) {
 		return nil, fmt.Errorf("google access token: empty token")
 	}
 	return tok, nil
+}
+
+// getSafely fetches a token and turns a panic (the token endpoint's answer is outside
+// bytes) into this fetch's error: waiters then get an error, not a process crash.
+func (g *Google) getSafely() (tok *oauth2.Token, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			tok, err = nil, fmt.Errorf("google credentials: token fetch panicked: %v", p)
+		}
+	}()
+	return g.get()
 }

@@ -92,6 +92,14 @@ func (d *decoder) finish() error {
 
 func (d *decoder) run() {
 	defer close(d.exit)
+	// The decompressors read bytes from outside; a panic in one is this response's
+	// metering error, never the process's end (a goroutine's panic is not caught by the
+	// stream's recover).
+	defer func() {
+		if p := recover(); p != nil {
+			d.err = fmt.Errorf("metering: decoder panicked: %v", p)
+		}
+	}()
 	d.err = d.decode()
 	if errors.Is(d.err, io.ErrUnexpectedEOF) {
 		d.err = nil // the body ended early: an interruption, not a metering error

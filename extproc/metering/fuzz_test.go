@@ -1,6 +1,7 @@
 package metering
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/tollgate/tollgate/extproc/api"
@@ -18,6 +19,9 @@ func FuzzMeter(f *testing.F) {
 		f.Add(uint8(fx.Kind), uint8(1), fx.ContentType == "text/event-stream", compress(f, encoders[0], b), uint16(40))
 		f.Add(uint8(fx.Kind), uint8(2), fx.ContentType == "text/event-stream", compress(f, encoders[1], b), uint16(7))
 	}
+	deep := []byte(`{"usage":{"input_tokens":1},"x":` + strings.Repeat("[", 3000) + strings.Repeat("]", 3000) + `}`)
+	f.Add(uint8(api.AnthropicMessages), uint8(0), false, deep, uint16(100))
+	f.Add(uint8(api.OpenAIChat), uint8(0), true, append(append([]byte("data: "), deep...), "\n\n"...), uint16(3000))
 	f.Fuzz(func(t *testing.T, kind, enc uint8, stream bool, b []byte, at uint16) {
 		ct := "application/json"
 		if stream {

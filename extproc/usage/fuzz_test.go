@@ -3,6 +3,7 @@ package usage
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tollgate/tollgate/extproc/api"
@@ -48,6 +49,12 @@ func FuzzExtractors(f *testing.F) {
 		f.Add(uint8(i), b, uint16(len(b)/2))
 	}
 	f.Add(uint8(0), []byte("data: {\"usage\":{\"prompt_tokens\":-5,\"prompt_tokens_details\":{\"cached_tokens\":9}}}\n\n"), uint16(9))
+	// Deep nesting from a provider (the request-side stack-overflow shape): extractors
+	// must not recurse on it.
+	deep := strings.Repeat("[", 50000) + strings.Repeat("]", 50000)
+	f.Add(uint8(0), []byte("data: {\"x\":"+deep+",\"usage\":{\"prompt_tokens\":3}}\n\n"), uint16(20))
+	f.Add(uint8(2), []byte("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":"+deep+",\"usage\":{\"output_tokens\":4}}\n\n"), uint16(60))
+	f.Add(uint8(4), []byte(`{"input_tokens":`+deep+`}`), uint16(1))
 	f.Fuzz(func(t *testing.T, k uint8, stream []byte, at uint16) {
 		kind := fuzzKinds[int(k)%len(fuzzKinds)]
 		whole := extract(kind, stream)
