@@ -9,8 +9,8 @@ import (
 	"sort"
 
 	"github.com/tollgate/tollgate/envoy"
-	"github.com/tollgate/tollgate/extproc/config"
-	"github.com/tollgate/tollgate/extproc/provider"
+	"github.com/tollgate/tollgate/internal/config"
+	"github.com/tollgate/tollgate/internal/provider"
 	"github.com/tollgate/tollgate/pricing"
 )
 

@@ -25,7 +25,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"frobnicate"}, 2, "unknown command"},
 		{[]string{"check"}, 2, "-config is required"},
 		{[]string{"check", "-config", "../deploy/tollgate.yaml", "-envoy", "../envoy/envoy.yaml"}, 0, "ok: ../deploy/tollgate.yaml"},
-		{[]string{"check", "-config", "../extproc/config/testdata/invalid-many.yaml"}, 1, `error: providers[1]: duplicate provider name "anthropic"`},
+		{[]string{"check", "-config", "../internal/config/testdata/invalid-many.yaml"}, 1, `error: providers[1]: duplicate provider name "anthropic"`},
 		{[]string{"check", "-config", "../check/testdata/unrouted.yaml", "-o", "yaml"}, 2, "-o must be"},
 		{[]string{"prices", "-config", "../deploy/tollgate.yaml", "claude-sonnet-4-5-20250929"}, 0, "matched"},
 		{[]string{"prices", "-config", "../deploy/tollgate.yaml", "claude-nextgen-9"}, 1, "no price"},

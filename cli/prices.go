@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/tollgate/tollgate/extproc/config"
-	"github.com/tollgate/tollgate/extproc/usage"
+	"github.com/tollgate/tollgate/internal/config"
+	"github.com/tollgate/tollgate/llm/usage"
 	"github.com/tollgate/tollgate/pricing"
 	"github.com/tollgate/tollgate/smoke"
 )

@@ -3,7 +3,7 @@ package e2e
 import (
 	"testing"
 
-	"github.com/tollgate/tollgate/extproc/usage"
+	"github.com/tollgate/tollgate/llm/usage"
 )
 
 // checkAccessLog asserts the one access-log line envoy.yaml's json_format produced:

@@ -16,7 +16,7 @@ import (
 	"github.com/tidwall/sjson"
 
 	"github.com/tollgate/tollgate/e2e/fakeprovider"
-	"github.com/tollgate/tollgate/extproc/usage"
+	"github.com/tollgate/tollgate/llm/usage"
 )
 
 // The AWS credentials tollgate finds in its environment (the default chain's first
@@ -85,7 +85,7 @@ func cloudFixture(t *testing.T, name string) []byte {
 // bedrockEvents are the Anthropic events of the recorded Bedrock stream, one per line.
 func bedrockEvents(t *testing.T) [][]byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot(), "extproc", "eventstream", "testdata", "stream_events.jsonl"))
+	b, err := os.ReadFile(filepath.Join(repoRoot(), "llm", "eventstream", "testdata", "stream_events.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,10 +4,10 @@ import (
 	"testing"
 
 	"github.com/tollgate/tollgate/e2e/fakeprovider"
-	"github.com/tollgate/tollgate/extproc/usage/usagetest"
+	"github.com/tollgate/tollgate/llm/usage/usagetest"
 )
 
-// fixtures loads extproc/usage/testdata by name.
+// fixtures loads llm/usage/testdata by name.
 func fixtures(t *testing.T) map[string]usagetest.Fixture {
 	t.Helper()
 	all, err := usagetest.Load(usagetest.Dir())

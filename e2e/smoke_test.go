@@ -15,8 +15,8 @@ import (
 
 	"github.com/tollgate/tollgate/cli"
 	"github.com/tollgate/tollgate/e2e/fakeprovider"
-	"github.com/tollgate/tollgate/extproc/usage"
-	"github.com/tollgate/tollgate/extproc/usage/usagetest"
+	"github.com/tollgate/tollgate/llm/usage"
+	"github.com/tollgate/tollgate/llm/usage/usagetest"
 	"github.com/tollgate/tollgate/pricing"
 )
 

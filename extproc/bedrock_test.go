@@ -12,7 +12,7 @@ import (
 	awses "github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	extprocfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_proc/v3"
 
-	"github.com/tollgate/tollgate/extproc/usage"
+	"github.com/tollgate/tollgate/llm/usage"
 )
 
 func bedrockEnv(t *testing.T) {
@@ -26,7 +26,7 @@ func bedrockEnv(t *testing.T) {
 
 // bedrockStream encodes the recorded Anthropic events as Bedrock chunk frames.
 func bedrockStream(t *testing.T) (frames []byte, events [][]byte) {
-	data, err := os.ReadFile("eventstream/testdata/stream_events.jsonl")
+	data, err := os.ReadFile("../llm/eventstream/testdata/stream_events.jsonl")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,8 @@ import (
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 
-	"github.com/tollgate/tollgate/extproc/config"
-	"github.com/tollgate/tollgate/extproc/provider"
+	"github.com/tollgate/tollgate/internal/config"
+	"github.com/tollgate/tollgate/internal/provider"
 )
 
 // claudeCodeBody is a ~200 KB Anthropic Messages body shaped like Claude Code's: a long

@@ -1,7 +1,7 @@
 package extproc
 
 import (
-	"github.com/tollgate/tollgate/extproc/usage"
+	"github.com/tollgate/tollgate/llm/usage"
 	"github.com/tollgate/tollgate/pricing"
 )
 

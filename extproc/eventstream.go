@@ -4,10 +4,10 @@ import (
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 
-	"github.com/tollgate/tollgate/extproc/api"
-	"github.com/tollgate/tollgate/extproc/eventstream"
-	"github.com/tollgate/tollgate/extproc/metering"
-	"github.com/tollgate/tollgate/extproc/usage"
+	"github.com/tollgate/tollgate/llm/api"
+	"github.com/tollgate/tollgate/llm/eventstream"
+	"github.com/tollgate/tollgate/internal/metering"
+	"github.com/tollgate/tollgate/llm/usage"
 )
 
 // eventStreamFramer feeds a Bedrock event stream's Anthropic events to the meter's

@@ -25,10 +25,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/tollgate/tollgate/extproc/config"
-	"github.com/tollgate/tollgate/extproc/metrics"
-	"github.com/tollgate/tollgate/extproc/provider"
-	"github.com/tollgate/tollgate/extproc/usage/usagetest"
+	"github.com/tollgate/tollgate/internal/config"
+	"github.com/tollgate/tollgate/internal/metrics"
+	"github.com/tollgate/tollgate/internal/provider"
+	"github.com/tollgate/tollgate/llm/usage/usagetest"
 	"github.com/tollgate/tollgate/gateway"
 )
 
@@ -140,7 +140,7 @@ func warmUp(t testing.TB, f *fixture) {
 	}
 }
 
-// fixtureNamed loads one recorded response from extproc/usage/testdata.
+// fixtureNamed loads one recorded response from llm/usage/testdata.
 func fixtureNamed(t testing.TB, name string) (usagetest.Fixture, []byte) {
 	t.Helper()
 	fxs, err := usagetest.Load(usagetest.Dir())

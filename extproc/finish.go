@@ -6,8 +6,8 @@ import (
 
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/tollgate/tollgate/extproc/eventstream"
-	"github.com/tollgate/tollgate/extproc/usage"
+	"github.com/tollgate/tollgate/llm/eventstream"
+	"github.com/tollgate/tollgate/llm/usage"
 )
 
 // MetadataNamespace is the dynamic-metadata namespace Envoy's access log reads.

@@ -19,9 +19,9 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/tollgate/tollgate/extproc"
-	"github.com/tollgate/tollgate/extproc/config"
-	"github.com/tollgate/tollgate/extproc/metrics"
-	"github.com/tollgate/tollgate/extproc/provider"
+	"github.com/tollgate/tollgate/internal/config"
+	"github.com/tollgate/tollgate/internal/metrics"
+	"github.com/tollgate/tollgate/internal/provider"
 	"github.com/tollgate/tollgate/pricing"
 )
 

@@ -8,7 +8,7 @@ import (
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
 
-	"github.com/tollgate/tollgate/extproc/api"
+	"github.com/tollgate/tollgate/llm/api"
 )
 
 // immediate is a local reply: Envoy answers the client with it and stops processing.

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/tollgate/tollgate/extproc/provider"
+	"github.com/tollgate/tollgate/internal/provider"
 )
 
 // panicky is a provider whose Prepare panics, standing for any bug in one request.

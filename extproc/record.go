@@ -4,9 +4,9 @@ import (
 	"errors"
 	"strconv"
 
-	"github.com/tollgate/tollgate/extproc/metering"
-	"github.com/tollgate/tollgate/extproc/metrics"
-	"github.com/tollgate/tollgate/extproc/sse"
+	"github.com/tollgate/tollgate/internal/metering"
+	"github.com/tollgate/tollgate/internal/metrics"
+	"github.com/tollgate/tollgate/llm/sse"
 )
 
 // record updates the Prometheus metrics.

@@ -13,9 +13,9 @@ import (
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
 
-	"github.com/tollgate/tollgate/extproc/api"
-	"github.com/tollgate/tollgate/extproc/keys"
-	"github.com/tollgate/tollgate/extproc/provider"
+	"github.com/tollgate/tollgate/llm/api"
+	"github.com/tollgate/tollgate/internal/keys"
+	"github.com/tollgate/tollgate/internal/provider"
 	"github.com/tollgate/tollgate/internal/jsonlimit"
 )
 

@@ -11,9 +11,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 
-	"github.com/tollgate/tollgate/extproc/api"
-	"github.com/tollgate/tollgate/extproc/usage"
-	"github.com/tollgate/tollgate/extproc/usage/usagetest"
+	"github.com/tollgate/tollgate/llm/api"
+	"github.com/tollgate/tollgate/llm/usage"
+	"github.com/tollgate/tollgate/llm/usage/usagetest"
 )
 
 // requestFor is the path and body of a request of API kind k, routed by core.yaml.

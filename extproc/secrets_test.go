@@ -15,8 +15,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tollgate/tollgate/extproc/config"
-	"github.com/tollgate/tollgate/extproc/keys"
+	"github.com/tollgate/tollgate/internal/config"
+	"github.com/tollgate/tollgate/internal/keys"
 )
 
 // Static AWS credentials of the Bedrock provider, from the environment.

@@ -17,8 +17,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/tollgate/tollgate/extproc/config"
-	"github.com/tollgate/tollgate/extproc/metrics"
+	"github.com/tollgate/tollgate/internal/config"
+	"github.com/tollgate/tollgate/internal/metrics"
 	"github.com/tollgate/tollgate/pricing"
 )
 

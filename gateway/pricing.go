@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/tollgate/tollgate/extproc/config"
+	"github.com/tollgate/tollgate/internal/config"
 	"github.com/tollgate/tollgate/pricing"
 )
 

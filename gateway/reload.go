@@ -6,7 +6,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/tollgate/tollgate/extproc/config"
+	"github.com/tollgate/tollgate/internal/config"
 )
 
 // build loads, validates and compiles the config file without touching the running one.

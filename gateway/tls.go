@@ -11,7 +11,7 @@ import (
 
 	"google.golang.org/grpc/credentials"
 
-	"github.com/tollgate/tollgate/extproc/config"
+	"github.com/tollgate/tollgate/internal/config"
 )
 
 // serverCredentials builds TLS (and, with client_ca, mTLS) for the gRPC listener.

@@ -13,7 +13,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tollgate/tollgate/extproc/usage"
+	"github.com/tollgate/tollgate/llm/usage"
 )
 
 const testKey = "sk-test-mock"

@@ -3,7 +3,7 @@ package mock
 import (
 	"fmt"
 
-	"github.com/tollgate/tollgate/extproc/usage"
+	"github.com/tollgate/tollgate/llm/usage"
 )
 
 // OpenAI Responses wire shapes (only what the mock sends).

@@ -9,8 +9,8 @@ import (
 	"github.com/openai/openai-go/v3/responses"
 	"github.com/tidwall/gjson"
 
-	"github.com/tollgate/tollgate/extproc/api"
-	"github.com/tollgate/tollgate/extproc/usage"
+	"github.com/tollgate/tollgate/llm/api"
+	"github.com/tollgate/tollgate/llm/usage"
 )
 
 func openAIClient(url string) openai.Client {

@@ -13,8 +13,8 @@ import (
 
 	"github.com/tidwall/gjson"
 
-	"github.com/tollgate/tollgate/extproc/api"
-	"github.com/tollgate/tollgate/extproc/usage"
+	"github.com/tollgate/tollgate/llm/api"
+	"github.com/tollgate/tollgate/llm/usage"
 )
 
 // wireCase is one raw request of each API.

@@ -7,8 +7,8 @@ import (
 
 	"github.com/tidwall/gjson"
 
-	"github.com/tollgate/tollgate/extproc/api"
-	"github.com/tollgate/tollgate/extproc/usage"
+	"github.com/tollgate/tollgate/llm/api"
+	"github.com/tollgate/tollgate/llm/usage"
 )
 
 // promptFields are, per API, the request fields whose raw JSON counts as input. Fields a

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tollgate/tollgate/extproc/api"
-	"github.com/tollgate/tollgate/extproc/usage"
+	"github.com/tollgate/tollgate/llm/api"
+	"github.com/tollgate/tollgate/llm/usage"
 )
 
 func TestExpectedUsage(t *testing.T) {

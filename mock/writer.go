@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/tollgate/tollgate/extproc/api"
+	"github.com/tollgate/tollgate/llm/api"
 )
 
 // writer writes one response, event by event, each write split into pieces of at most

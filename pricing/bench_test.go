@@ -3,7 +3,7 @@ package pricing
 import (
 	"testing"
 
-	"github.com/tollgate/tollgate/extproc/usage"
+	"github.com/tollgate/tollgate/llm/usage"
 )
 
 // BenchmarkResolveCost is the per-request work: one Resolve and one Cost against the

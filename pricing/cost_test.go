@@ -3,7 +3,7 @@ package pricing
 import (
 	"testing"
 
-	"github.com/tollgate/tollgate/extproc/usage"
+	"github.com/tollgate/tollgate/llm/usage"
 )
 
 // sonnet45 is claude-sonnet-4-5's price as Anthropic publishes it, in USD per million.

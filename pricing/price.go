@@ -1,6 +1,6 @@
 package pricing
 
-import "github.com/tollgate/tollgate/extproc/usage"
+import "github.com/tollgate/tollgate/llm/usage"
 
 // Rates are the effective prices of each token type in USD per million tokens.
 type Rates struct {

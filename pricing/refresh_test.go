@@ -15,7 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"github.com/tollgate/tollgate/extproc/usage"
+	"github.com/tollgate/tollgate/llm/usage"
 )
 
 // litellmJSON is a LiteLLM-format file of n chat models "tollgate-test-<i>" priced at

@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tollgate/tollgate/extproc/api"
-	"github.com/tollgate/tollgate/extproc/sse"
-	"github.com/tollgate/tollgate/extproc/usage"
+	"github.com/tollgate/tollgate/llm/api"
+	"github.com/tollgate/tollgate/llm/sse"
+	"github.com/tollgate/tollgate/llm/usage"
 )
 
 // Target is one model to try and the client API to use for it.

@@ -7,7 +7,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/tollgate/tollgate/extproc/config"
+	"github.com/tollgate/tollgate/internal/config"
 )
 
 // TestChartConfigLoads loads the rendered tollgate.yaml with tollgate's own strict config

@@ -1,0 +1,35 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/tollgate/tollgate/internal/provider"
+)
+
+// FuzzParse: no config input panics; a file that loads is valid and compiles.
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.yaml")
+	files = append(files, "../../examples/tollgate.yaml", "../../deploy/tollgate.yaml")
+	for _, p := range files {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("providers: [{name: a, type: openai, api_key: k}]\nmodels: [{match: '*', provider: a}]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, err := Parse("fuzz.yaml", data, func(string) (string, bool) { return "x", true })
+		if err != nil {
+			return
+		}
+		if problems := l.validate(nil); len(problems) > 0 {
+			t.Fatalf("loaded a file with problems: %v", problems)
+		}
+		if _, err := Compile(l, depsForFuzz()); err != nil {
+			t.Fatalf("valid config does not compile: %v", err)
+		}
+	})
+}
+
+func depsForFuzz() provider.Deps { return provider.Deps{} }
