@@ -17,7 +17,7 @@ import (
 	"github.com/tollgate/tollgate/envoy"
 )
 
-// minBody is the request body every provider route must admit (DESIGN.md: at least 20 MB).
+// minBody is the request body every provider route must admit (README "How it works" and envoy/README.md: Claude Code sends multi-megabyte bodies, so at least 20 MB).
 const minBody = 20 << 20
 
 // tollgateKeys are the dynamic-metadata keys tollgate sets in namespace "tollgate".

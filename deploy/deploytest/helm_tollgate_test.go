@@ -32,7 +32,7 @@ func renderCases() []renderCase {
 	}
 }
 
-// tollgateConfigKeys are the top-level keys of tollgate.yaml (DESIGN.md).
+// tollgateConfigKeys are the top-level keys of tollgate.yaml (README "Configuration").
 var tollgateConfigKeys = []string{"listen", "admin", "providers", "models", "keys", "pricing"}
 
 func TestChartTollgateDeployment(t *testing.T) {

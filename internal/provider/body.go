@@ -9,9 +9,10 @@ import (
 	"github.com/tollgate/tollgate/llm/api"
 )
 
-// SetModel returns body with its top-level "model" set to model, editing the bytes in
-// place (sjson) so every other byte is kept. When the model is already right, the
-// body is returned as is, without a copy.
+// SetModel returns body with its top-level "model" set to model. sjson splices the new
+// value into a copy of the body (one allocation of the body's size), so every other byte
+// is kept as the client sent it and nothing is re-serialised. When the model is already
+// right, the body is returned as is, without a copy.
 func SetModel(body []byte, model string) ([]byte, error) {
 	if gjson.GetBytes(body, "model").Str == model {
 		return body, nil
