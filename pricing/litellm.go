@@ -1,14 +1,16 @@
 package pricing
 
 import (
-	"bytes"
 	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/tollgate/tollgate/internal/jsonlimit"
 )
 
 // litellm field names of the base prices, per token, and the Spec field each fills.
@@ -21,6 +23,10 @@ var litellmFields = map[string]Fields{
 	"output_cost_per_reasoning_token":           FieldReasoning,
 }
 
+// MaxPriceEntries bounds the chat prices one file may hold (LiteLLM's file holds a few
+// thousand): a larger file is refused rather than held in memory.
+const MaxPriceEntries = 100_000
+
 // ParseLiteLLM reads a price file in LiteLLM's format (model_prices_and_context_window.json)
 // and returns its chat prices by key, converted to USD per million tokens.
 //
@@ -30,60 +36,78 @@ var litellmFields = map[string]Fields{
 // unknown fields are ignored. Tiers come from "<base field>_above_<N>k_tokens" fields
 // (threshold N×1000). skipped counts chat entries dropped because a price field was not
 // a non-negative number; a file that is not a JSON object is an error.
+//
+// Memory is bounded by the file itself: the file is walked in place (gjson) and only the
+// chat prices kept, at most MaxPriceEntries of them — never a map of every raw value.
 func ParseLiteLLM(data []byte) (entries map[string]Entry, skipped int, err error) {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
+	if err := jsonlimit.CheckDepth(data, jsonlimit.MaxDepth); err != nil {
 		return nil, 0, fmt.Errorf("price file: %w", err)
 	}
-	entries = make(map[string]Entry, len(raw))
-	for key, msg := range raw {
-		if key == "sample_spec" {
-			continue
+	if !gjson.ValidBytes(data) {
+		return nil, 0, errors.New("price file: not valid JSON")
+	}
+	root := gjson.ParseBytes(data)
+	if !root.IsObject() {
+		return nil, 0, errors.New("price file: not a JSON object")
+	}
+	entries = map[string]Entry{}
+	root.ForEach(func(key, val gjson.Result) bool {
+		if key.Str == "sample_spec" {
+			return true
 		}
-		e, ok, err := parseLiteLLMEntry(msg)
-		if err != nil {
+		e, ok, perr := parseLiteLLMEntry(val)
+		switch {
+		case perr != nil:
 			skipped++
-			continue
+		case ok:
+			entries[key.Str] = e
+			if len(entries) > MaxPriceEntries {
+				err = fmt.Errorf("price file: more than %d chat prices; refusing it", MaxPriceEntries)
+				return false
+			}
 		}
-		if ok {
-			entries[key] = e
-		}
+		return true
+	})
+	if err != nil {
+		return nil, 0, err
 	}
 	return entries, skipped, nil
 }
 
 // parseLiteLLMEntry parses one value; ok is false when it is not a chat price.
-func parseLiteLLMEntry(msg json.RawMessage) (e Entry, ok bool, err error) {
-	if len(msg) == 0 || msg[0] != '{' {
+func parseLiteLLMEntry(val gjson.Result) (e Entry, ok bool, err error) {
+	if !val.IsObject() {
 		return Entry{}, false, nil
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(msg, &fields); err != nil {
-		return Entry{}, false, nil
-	}
-	if m, has := fields["mode"]; has {
-		var mode string
-		if json.Unmarshal(m, &mode) != nil || (mode != "chat" && mode != "responses") {
-			return Entry{}, false, nil
+	var hasIn, hasOut bool
+	val.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "mode":
+			if v.Type != gjson.String || (v.Str != "chat" && v.Str != "responses") {
+				ok = false
+				hasIn, hasOut = false, false
+				return false
+			}
+		case "input_cost_per_token":
+			hasIn = true
+		case "output_cost_per_token":
+			hasOut = true
+		case "litellm_provider":
+			e.Provider = providerType(v.Str)
 		}
-	}
-	_, hasIn := fields["input_cost_per_token"]
-	_, hasOut := fields["output_cost_per_token"]
+		return true
+	})
 	if !hasIn && !hasOut {
 		return Entry{}, false, nil
 	}
-	if p, has := fields["litellm_provider"]; has {
-		var lp string
-		_ = json.Unmarshal(p, &lp)
-		e.Provider = providerType(lp)
-	}
 	tiers := map[int64]*TierSpec{}
-	for name, val := range fields {
+	val.ForEach(func(k, v gjson.Result) bool {
+		name := k.Str
 		spec, bit := &e.Spec, litellmFields[name]
 		if bit == 0 {
 			base, above, isTier := cutTier(name)
 			if bit = litellmFields[base]; !isTier || bit == 0 {
-				continue
+				return true
 			}
 			t := tiers[above]
 			if t == nil {
@@ -92,11 +116,16 @@ func parseLiteLLMEntry(msg json.RawMessage) (e Entry, ok bool, err error) {
 			}
 			spec = &t.Spec
 		}
-		v, err := perMillion(val)
-		if err != nil {
-			return Entry{}, false, fmt.Errorf("%s: %w", name, err)
+		p, perr := perMillion(v.Raw)
+		if perr != nil {
+			err = fmt.Errorf("%s: %w", name, perr)
+			return false
 		}
-		*spec.ptr(bit) = &v
+		*spec.ptr(bit) = &p
+		return true
+	})
+	if err != nil {
+		return Entry{}, false, err
 	}
 	for _, t := range tiers {
 		e.Tiers = append(e.Tiers, *t)
@@ -128,8 +157,8 @@ var errNotPrice = errors.New("not a non-negative number")
 // perMillion converts a JSON number of USD per token to USD per million tokens by
 // shifting its decimal exponent, so that 3e-06 becomes exactly 3 (no 3.0000000000000004
 // from a float multiplication).
-func perMillion(val json.RawMessage) (float64, error) {
-	lit := string(bytes.TrimSpace(val))
+func perMillion[T ~string | ~[]byte](val T) (float64, error) {
+	lit := strings.TrimSpace(string(val))
 	if lit == "" || lit[0] == '"' || lit[0] == '-' || lit == "null" {
 		return 0, errNotPrice
 	}

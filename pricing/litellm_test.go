@@ -2,7 +2,9 @@ package pricing
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -198,4 +200,57 @@ func FuzzParseLiteLLM(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestParseLiteLLMMemoryIsBounded: a 64 MB file of tiny entries is parsed without a map
+// of every raw value (the old parser reached 1.5 GB RSS on it); what is allocated stays a
+// small multiple of the file.
+func TestParseLiteLLMMemoryIsBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := 0; b.Len() < 64<<20-64; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `"k%08d":{"x":1}`, i)
+	}
+	b.WriteString(`,"gpt-x":{"input_cost_per_token":1e-06,"output_cost_per_token":2e-06}}`)
+	data := []byte(b.String())
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	entries, _, err := ParseLiteLLM(data)
+	runtime.ReadMemStats(&after)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("entries %d, err %v", len(entries), err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 3*uint64(len(data)) {
+		t.Fatalf("parsing %d MB allocated %d MB", len(data)>>20, alloc>>20)
+	}
+}
+
+// TestParseLiteLLMEntryCountIsBounded: more chat prices than MaxPriceEntries is an error,
+// not a table held in memory.
+func TestParseLiteLLMEntryCountIsBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := 0; i <= MaxPriceEntries; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `"m%d":{"input_cost_per_token":1e-06}`, i)
+	}
+	b.WriteString("}")
+	if _, _, err := ParseLiteLLM([]byte(b.String())); err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Fatalf("err = %v, want the entry bound", err)
+	}
+}
+
+// TestParseLiteLLMDeepFile: a price file nested past the depth limit is an error, never a
+// stack overflow in a recursive parser.
+func TestParseLiteLLMDeepFile(t *testing.T) {
+	deep := `{"m":` + strings.Repeat("[", 5_000_000) + strings.Repeat("]", 5_000_000) + `}`
+	if _, _, err := ParseLiteLLM([]byte(deep)); err == nil {
+		t.Fatal("a 5M-deep file parsed")
+	}
 }

@@ -2,6 +2,7 @@ package pricing
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -43,7 +44,7 @@ type RefresherOptions struct {
 // Refresher reloads the price file and swaps new tables into its Store. It keeps the
 // last good table on any failure: a fetch error, an HTTP error status, a timeout, a file
 // that does not parse or holds no prices, or one with fewer than half the models of the
-// last file accepted. Unchanged sources (ETag/If-None-Match, Last-Modified/
+// last file accepted (until that same smaller file is served again). Unchanged sources (ETag/If-None-Match, Last-Modified/
 // If-Modified-Since, or a file's mtime and size) are not parsed again.
 // Its methods are safe for concurrent use.
 type Refresher struct {
@@ -51,10 +52,17 @@ type Refresher struct {
 	fetcher fetcher
 	m       *metrics
 
-	mu        sync.Mutex // serialises refreshes and guards the fields below
-	valid     validators
-	file      map[string]Entry // last accepted file entries
-	overrides Overrides
+	// refreshing serialises refreshes; it is held through the network fetch. mu guards
+	// the fields below and is never held across I/O, so a config reload
+	// (SetOverrides) never waits for a slow price source.
+	refreshing sync.Mutex
+	mu         sync.Mutex
+	valid      validators
+	file       map[string]Entry // last accepted file entries
+	overrides  Overrides
+	// refused is the digest of the last file refused for shrinking: the same file
+	// served again on the next refresh is accepted (see refresh).
+	refused [sha256.Size]byte
 }
 
 // NewRefresher returns a Refresher and registers its gauges.
@@ -114,8 +122,8 @@ func (r *Refresher) RefreshNow(ctx context.Context) error {
 	if r.opts.Source == "" {
 		return errors.New("pricing: no price file configured")
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.refreshing.Lock()
+	defer r.refreshing.Unlock()
 	err := r.refresh(ctx)
 	if errors.Is(err, errNotModified) {
 		err = nil
@@ -132,7 +140,10 @@ func (r *Refresher) RefreshNow(ctx context.Context) error {
 func (r *Refresher) refresh(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
 	defer cancel()
-	body, valid, err := r.fetcher.fetch(ctx, r.valid)
+	r.mu.Lock()
+	valid := r.valid
+	r.mu.Unlock()
+	body, valid, err := r.fetcher.fetch(ctx, valid)
 	if err != nil {
 		return err
 	}
@@ -143,13 +154,25 @@ func (r *Refresher) refresh(ctx context.Context) error {
 	if len(entries) == 0 {
 		return errors.New("price file holds no chat prices")
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	// A file with fewer than half the models of the last one is refused once: it is
+	// more likely a truncated or broken upload than a real change. The same file served
+	// again on the next refresh is taken as the source's real content — otherwise one bad
+	// table accepted earlier (or a real pruning upstream) would be locked in forever.
 	if n := len(r.file); n > 0 && len(entries) < n/2 {
-		return fmt.Errorf("price file shrank from %d to %d models; refusing it", n, len(entries))
+		sum := sha256.Sum256(body)
+		if sum != r.refused {
+			r.refused = sum
+			return fmt.Errorf("price file shrank from %d to %d models; refusing it until it is served unchanged again", n, len(entries))
+		}
+		r.opts.Logger.Warn("price file shrank, and the same file was served again; accepting it",
+			"from", n, "to", len(entries))
 	}
 	if err := r.swap(entries, r.overrides); err != nil {
 		return err
 	}
-	r.valid = valid
+	r.valid, r.refused = valid, [sha256.Size]byte{}
 	if skipped > 0 {
 		r.opts.Logger.Warn("price file entries skipped: a price is not a non-negative number", "count", skipped)
 	}

@@ -2,6 +2,7 @@ package pricing
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -59,5 +60,30 @@ func TestWarnOnce(t *testing.T) {
 	out := buf.String()
 	if n := strings.Count(out, "level=WARN"); n != len(queries) || strings.Count(out, "model=llama-4") != 2 {
 		t.Errorf("log:\n%s", out)
+	}
+}
+
+// TestWarnOnceIsBounded: 3,000 invented names of 100 KB each keep at most MaxWarned
+// short keys alive, and the overflow is logged once.
+func TestWarnOnceIsBounded(t *testing.T) {
+	var logs strings.Builder
+	w := NewWarnOnce(slog.New(slog.NewTextHandler(&logs, nil)))
+	big := strings.Repeat("x", 100<<10)
+	for i := range 3000 {
+		w.Unpriced(Query{ProviderType: "openai", ClientModel: fmt.Sprintf("%d-%s", i, big)})
+	}
+	if n := len(w.seen); n != MaxWarned {
+		t.Fatalf("remembered %d names, want %d", n, MaxWarned)
+	}
+	for k := range w.seen {
+		if len(k.model) > maxWarnedName {
+			t.Fatalf("a remembered name holds %d bytes", len(k.model))
+		}
+	}
+	if c := strings.Count(logs.String(), "more unpriced models"); c != 1 {
+		t.Fatalf("overflow logged %d times, want once", c)
+	}
+	if c := strings.Count(logs.String(), "no price for model"); c != MaxWarned {
+		t.Fatalf("%d model warnings, want %d", c, MaxWarned)
 	}
 }
