@@ -49,5 +49,17 @@ func (st *stream) price(o *outcome) {
 		}
 		return
 	}
-	o.cost, o.priced = p.Cost(o.usage), true
+	u := o.usage
+	if u.Speed == "" && st.fastRequested {
+		// The response did not say which speed served it: bill what was asked for, so a
+		// fast request is never priced as a standard one.
+		u.Speed = usage.SpeedFast
+	}
+	cost, err := p.Bill(u)
+	if err != nil {
+		st.log.Warn("a billing dimension of this request has no price; its tokens are counted as unpriced",
+			"request_id", st.hdr.requestID, "model", st.route.Model, "provider", st.route.Provider, "err", err)
+		return
+	}
+	o.cost, o.priced = cost, true
 }

@@ -68,3 +68,31 @@ func TestUnpricedUsageIsLoud(t *testing.T) {
 		t.Errorf("%d warnings, want exactly 1:\n%s", n, f.logs.String())
 	}
 }
+
+// TestFastModeRequestBilledAsFast: a request asking for Anthropic fast mode (speed:
+// "fast") whose response does not report its speed is billed at the fast price (×6 for
+// claude-opus-4-6), never at the standard one; a model without a fast price leaves it
+// unpriced.
+func TestFastModeRequestBilledAsFast(t *testing.T) {
+	f := newFixture(t, "testdata/core.yaml")
+	table, _ := pricing.NewTable(nil, nil)
+	cost := func(model string) (float64, bool) {
+		body := []byte(`{"model":"` + model + `","stream":true,"speed":"fast","max_tokens":10}`)
+		ex := f.open(t)
+		defer ex.close()
+		ex.send(post("/v1/messages", body, "x-api-key", aliceKey))
+		ex.send(requestBody(body))
+		ex.send(responseHeaders(false, ":status", "200", "content-type", "text/event-stream"))
+		ex.send(responseBody([]byte(anthropicStream), false))
+		v := ex.send(responseBody(nil, true)).GetDynamicMetadata().Fields["tollgate"].GetStructValue().Fields["cost_usd"]
+		return v.GetNumberValue(), v != nil
+	}
+	p, _, _ := table.Resolve(pricing.Query{ProviderType: "anthropic", ClientModel: "claude-opus-4-6"})
+	want := 6 * (1000*p.Input + 2000*p.CacheRead + 500*p.Output) / 1e6
+	if got, ok := cost("claude-opus-4-6"); !ok || math.Abs(got-want) > 1e-12 {
+		t.Errorf("fast claude-opus-4-6 cost = %v (priced %v), want %v", got, ok, want)
+	}
+	if got, ok := cost("claude-sonnet-4-5-20250929"); ok {
+		t.Errorf("fast request on a model without a fast price was priced at %v", got)
+	}
+}

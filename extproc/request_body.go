@@ -13,10 +13,10 @@ import (
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
 
-	"github.com/tollgate/tollgate/llm/api"
+	"github.com/tollgate/tollgate/internal/jsonlimit"
 	"github.com/tollgate/tollgate/internal/keys"
 	"github.com/tollgate/tollgate/internal/provider"
-	"github.com/tollgate/tollgate/internal/jsonlimit"
+	"github.com/tollgate/tollgate/llm/api"
 )
 
 // ProviderHeader names the provider a request goes to; Envoy's routes match on it.
@@ -48,6 +48,10 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 	st.route, st.prov, st.routed = route, st.rt.Providers[route.Provider], true
 	st.streamed = st.kind == api.BedrockInvokeStream || st.kind == api.VertexStreamRawPredict ||
 		gjson.GetBytes(body, "stream").Bool()
+
+	if bytes.Contains(body, []byte(`"speed"`)) { // a cheap pre-check before the top-level scan
+		st.fastRequested = gjson.GetBytes(body, "speed").Str == "fast"
+	}
 
 	if st.kind == api.OpenAIChat && st.streamed && !gjson.GetBytes(body, "stream_options.include_usage").Bool() {
 		// Without it OpenAI streams no usage at all; the client then also gets the

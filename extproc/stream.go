@@ -11,11 +11,11 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/tollgate/tollgate/llm/api"
 	"github.com/tollgate/tollgate/internal/config"
 	"github.com/tollgate/tollgate/internal/keys"
 	"github.com/tollgate/tollgate/internal/provider"
 	"github.com/tollgate/tollgate/internal/routing"
+	"github.com/tollgate/tollgate/llm/api"
 	"github.com/tollgate/tollgate/pricing"
 )
 
@@ -45,6 +45,9 @@ type stream struct {
 	route         routing.Route
 	prov          provider.Provider
 	streamed      bool // the client asked for a stream
+	// fastRequested: an Anthropic request asked for fast mode (speed: "fast"); it is
+	// billed as fast unless the response reports the speed that served it.
+	fastRequested bool
 	routed        bool // a provider was chosen (labels are safe to use)
 
 	// Response side.

@@ -29,11 +29,42 @@ func Describe(w io.Writer, t *Table, q Query) error {
 	fmt.Fprintf(tw, "  matched\t%s\t(%s, step %s)\n", m.Key, m.Source, m.Step)
 	fmt.Fprintf(tw, "  USD per million tokens\t\t\n")
 	writeRates(tw, &p.Rates, p.Inferred)
-	for _, tier := range p.Tiers {
-		fmt.Fprintf(tw, "  above %d input tokens\t\t(input + cache read + cache write)\n", tier.AboveInputTokens)
-		writeRates(tw, &tier.Rates, 0)
+	writeTiers(tw, "  ", p.Tiers)
+	for _, v := range []struct {
+		name string
+		p    *Price
+	}{{"priority", p.Priority}, {"flex", p.Flex}} {
+		if v.p == nil {
+			fmt.Fprintf(tw, "  service_tier %s\tno price\t(such requests are unpriced)\n", v.name)
+			continue
+		}
+		fmt.Fprintf(tw, "  service_tier %s\t\t(when the response reports it)\n", v.name)
+		writeRates(tw, &v.p.Rates, v.p.Inferred)
+		writeTiers(tw, "    ", v.p.Tiers)
 	}
+	if p.FastMultiplier > 0 {
+		fmt.Fprintf(tw, "  fast mode\t×%s\t(every token price)\n", strconv.FormatFloat(p.FastMultiplier, 'f', -1, 64))
+	} else {
+		fmt.Fprintf(tw, "  fast mode\tno price\t(fast requests are unpriced)\n")
+	}
+	writePerRequest(tw, "web search", p.HasWebSearch, p.WebSearch, "web search requests are unpriced")
+	writePerRequest(tw, "web fetch", p.HasWebFetch, p.WebFetch, "tokens only")
 	return tw.Flush()
+}
+
+func writeTiers(w io.Writer, indent string, tiers []Tier) {
+	for _, tier := range tiers {
+		fmt.Fprintf(w, "%sabove %d input tokens\t\t(input + cache read + cache write, the whole request)\n", indent, tier.AboveInputTokens)
+		writeRates(w, &tier.Rates, 0)
+	}
+}
+
+func writePerRequest(w io.Writer, name string, has bool, usd float64, without string) {
+	if !has {
+		fmt.Fprintf(w, "  %s\tno price\t(%s)\n", name, without)
+		return
+	}
+	fmt.Fprintf(w, "  %s\t%s\t(USD per request)\n", name, strconv.FormatFloat(usd, 'f', -1, 64))
 }
 
 func writeRates(w io.Writer, r *Rates, inferred Fields) {

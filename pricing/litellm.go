@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -100,25 +101,53 @@ func parseLiteLLMEntry(val gjson.Result) (e Entry, ok bool, err error) {
 	if !hasIn && !hasOut {
 		return Entry{}, false, nil
 	}
-	tiers := map[int64]*TierSpec{}
+	base := specBuilder{spec: &e.Spec}
+	var priority, flex *specBuilder
 	val.ForEach(func(k, v gjson.Result) bool {
 		name := k.Str
-		spec, bit := &e.Spec, litellmFields[name]
+		switch name {
+		case "search_context_cost_per_query":
+			// USD per query by search context size; tollgate bills the medium size
+			// (Anthropic prices every size alike).
+			q := v.Get("search_context_size_medium")
+			if q.Type != gjson.Number {
+				q = v.Get("search_context_size_low")
+			}
+			if q.Type == gjson.Number {
+				f, perr := perUnit(q.Raw)
+				if perr != nil {
+					err = fmt.Errorf("%s: %w", name, perr)
+					return false
+				}
+				e.WebSearch = &f
+			}
+			return true
+		case "provider_specific_entry":
+			if f := v.Get("fast"); f.Type == gjson.Number && f.Num > 0 {
+				m := f.Num
+				e.FastMultiplier = &m
+			}
+			return true
+		}
+		b := &base
+		if rest, ok := strings.CutSuffix(name, "_priority"); ok {
+			priority, name = ensureVariant(priority, &e.Priority), rest
+			b = priority
+		} else if rest, ok := strings.CutSuffix(name, "_flex"); ok {
+			flex, name = ensureVariant(flex, &e.Flex), rest
+			b = flex
+		}
+		spec, bit := b.spec, litellmFields[name]
 		if bit == 0 {
 			base, above, isTier := cutTier(name)
 			if bit = litellmFields[base]; !isTier || bit == 0 {
 				return true
 			}
-			t := tiers[above]
-			if t == nil {
-				t = &TierSpec{AboveInputTokens: above}
-				tiers[above] = t
-			}
-			spec = &t.Spec
+			spec = b.tier(above)
 		}
 		p, perr := perMillion(v.Raw)
 		if perr != nil {
-			err = fmt.Errorf("%s: %w", name, perr)
+			err = fmt.Errorf("%s: %w", k.Str, perr)
 			return false
 		}
 		*spec.ptr(bit) = &p
@@ -127,11 +156,59 @@ func parseLiteLLMEntry(val gjson.Result) (e Entry, ok bool, err error) {
 	if err != nil {
 		return Entry{}, false, err
 	}
-	for _, t := range tiers {
-		e.Tiers = append(e.Tiers, *t)
+	e.Tiers = base.sortedTiers()
+	if priority != nil {
+		e.Priority.Tiers = priority.sortedTiers()
 	}
-	slices.SortFunc(e.Tiers, func(a, b TierSpec) int { return cmp.Compare(a.AboveInputTokens, b.AboveInputTokens) })
+	if flex != nil {
+		e.Flex.Tiers = flex.sortedTiers()
+	}
 	return e, true, nil
+}
+
+// specBuilder collects one price (the base or a service tier) and its tiers by threshold.
+type specBuilder struct {
+	spec  *Spec
+	tiers map[int64]*TierSpec
+}
+
+func (b *specBuilder) tier(above int64) *Spec {
+	if b.tiers == nil {
+		b.tiers = map[int64]*TierSpec{}
+	}
+	t := b.tiers[above]
+	if t == nil {
+		t = &TierSpec{AboveInputTokens: above}
+		b.tiers[above] = t
+	}
+	return &t.Spec
+}
+
+func (b *specBuilder) sortedTiers() []TierSpec {
+	var out []TierSpec
+	for _, t := range b.tiers {
+		out = append(out, *t)
+	}
+	slices.SortFunc(out, func(a, b TierSpec) int { return cmp.Compare(a.AboveInputTokens, b.AboveInputTokens) })
+	return out
+}
+
+// ensureVariant returns b, creating it (and the entry's Variant it fills) on first use.
+func ensureVariant(b *specBuilder, v **Variant) *specBuilder {
+	if b != nil {
+		return b
+	}
+	*v = &Variant{}
+	return &specBuilder{spec: &(*v).Spec}
+}
+
+// perUnit parses a non-negative JSON number of USD per request (not per token).
+func perUnit(raw string) (float64, error) {
+	v, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+	if err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		return 0, errNotPrice
+	}
+	return v, nil
 }
 
 // cutTier splits "input_cost_per_token_above_200k_tokens" into its base field and the

@@ -27,6 +27,59 @@ type Price struct {
 	Rates
 	Tiers    []Tier
 	Inferred Fields
+
+	// Priority and Flex are the prices of OpenAI's service tiers; nil when the source
+	// gives none (a request served at that tier is then unpriced).
+	Priority, Flex *Price
+	// FastMultiplier scales the token cost of Anthropic fast mode; 0 when the source gives
+	// no fast price (a fast request is then unpriced, never priced as standard).
+	FastMultiplier float64
+	// WebSearch and WebFetch are USD per server tool request, where HasWebSearch and
+	// HasWebFetch say the source gives one.
+	WebSearch, WebFetch       float64
+	HasWebSearch, HasWebFetch bool
+}
+
+// UnpricedError names the billing dimension of a request that has no price.
+type UnpricedError struct{ Dimension string }
+
+func (e *UnpricedError) Error() string { return "no price for " + e.Dimension }
+
+// Bill is the cost of u in USD with every billing dimension: the service tier's prices
+// (priority, flex) in place of the standard ones, the long-context tier, the fast-mode
+// multiplier, and server tool requests. A dimension u uses that has no price is an
+// *UnpricedError: the request is then unpriced as a whole rather than priced as if that
+// dimension were free or standard. Web fetch, which Anthropic bills as tokens only, adds
+// a cost only where the source prices it.
+func (p *Price) Bill(u usage.Usage) (float64, error) {
+	base := p
+	switch u.ServiceTier {
+	case usage.TierPriority:
+		if base = p.Priority; base == nil {
+			return 0, &UnpricedError{"service_tier priority"}
+		}
+	case usage.TierFlex:
+		if base = p.Flex; base == nil {
+			return 0, &UnpricedError{"service_tier flex"}
+		}
+	}
+	cost := base.Cost(u)
+	if u.Speed == usage.SpeedFast {
+		if p.FastMultiplier == 0 {
+			return 0, &UnpricedError{"fast mode"}
+		}
+		cost *= p.FastMultiplier
+	}
+	if u.WebSearchRequests > 0 {
+		if !p.HasWebSearch {
+			return 0, &UnpricedError{"web search requests"}
+		}
+		cost += float64(u.WebSearchRequests) * p.WebSearch
+	}
+	if u.WebFetchRequests > 0 && p.HasWebFetch {
+		cost += float64(u.WebFetchRequests) * p.WebFetch
+	}
+	return cost, nil
 }
 
 // RatesFor returns the rates that apply to u: the highest tier whose threshold u's total

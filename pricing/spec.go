@@ -32,6 +32,25 @@ type Entry struct {
 	Provider string `yaml:"provider,omitempty" json:"provider,omitempty"`
 	Spec     `yaml:",inline" json:",inline"`
 	Tiers    []TierSpec `yaml:"tiers,omitempty" json:"tiers,omitempty"`
+
+	// Priority and Flex are OpenAI's service-tier prices (LiteLLM's *_priority and
+	// *_flex fields), used when the response reports that tier; nil: none given.
+	Priority *Variant `yaml:"priority,omitempty" json:"priority,omitempty"`
+	Flex     *Variant `yaml:"flex,omitempty" json:"flex,omitempty"`
+	// FastMultiplier scales every token price of a request served in Anthropic's fast
+	// mode (LiteLLM's provider_specific_entry.fast); nil: no fast price.
+	FastMultiplier *float64 `yaml:"fast_multiplier,omitempty" json:"fast_multiplier,omitempty"`
+	// WebSearch and WebFetch are USD per server-side tool request (LiteLLM's
+	// search_context_cost_per_query, medium context); nil: none given.
+	WebSearch *float64 `yaml:"web_search,omitempty" json:"web_search,omitempty"`
+	WebFetch  *float64 `yaml:"web_fetch,omitempty" json:"web_fetch,omitempty"`
+}
+
+// Variant is a whole alternative price of a model (a service tier): its own base prices
+// and tiers, with the same fallbacks as the base price.
+type Variant struct {
+	Spec  `yaml:",inline" json:",inline"`
+	Tiers []TierSpec `yaml:"tiers,omitempty" json:"tiers,omitempty"`
 }
 
 // each calls fn for every field of s with its Fields bit.
@@ -103,6 +122,35 @@ func (e *Entry) price() (Price, error) {
 			return Price{}, fmt.Errorf("two tiers above %d", p.Tiers[i].AboveInputTokens)
 		}
 	}
+	for _, v := range []struct {
+		name string
+		from *Variant
+		to   **Price
+	}{{"priority", e.Priority, &p.Priority}, {"flex", e.Flex, &p.Flex}} {
+		if v.from == nil {
+			continue
+		}
+		ve := Entry{Spec: v.from.Spec, Tiers: v.from.Tiers}
+		vp, err := ve.price()
+		if err != nil {
+			return Price{}, fmt.Errorf("%s: %w", v.name, err)
+		}
+		*v.to = &vp
+	}
+	for _, f := range []struct {
+		name string
+		from *float64
+		to   *float64
+	}{{"fast_multiplier", e.FastMultiplier, &p.FastMultiplier}, {"web_search", e.WebSearch, &p.WebSearch}, {"web_fetch", e.WebFetch, &p.WebFetch}} {
+		if f.from == nil {
+			continue
+		}
+		if math.IsNaN(*f.from) || math.IsInf(*f.from, 0) || *f.from < 0 || (f.name == "fast_multiplier" && *f.from == 0) {
+			return Price{}, fmt.Errorf("%s: %v is not a price", f.name, *f.from)
+		}
+		*f.to = *f.from
+	}
+	p.HasWebSearch, p.HasWebFetch = e.WebSearch != nil, e.WebFetch != nil
 	return p, nil
 }
 

@@ -71,4 +71,12 @@ func (e *anthropic) merge(u gjson.Result) {
 		}
 	}
 	set(&e.u.CacheWrite1h, "cache_creation.ephemeral_1h_input_tokens")
+	set(&e.u.WebSearchRequests, "server_tool_use.web_search_requests")
+	set(&e.u.WebFetchRequests, "server_tool_use.web_fetch_requests")
+	if v := u.Get("speed"); v.Type == gjson.String {
+		e.u.Speed = SpeedStandard
+		if v.Str == SpeedFast {
+			e.u.Speed = SpeedFast
+		}
+	}
 }

@@ -19,6 +19,7 @@ func (e *openAIChat) Event(_ string, data []byte) bool {
 	if hasObjectField(data, `"usage"`) {
 		if u := gjson.GetBytes(data, "usage"); u.IsObject() {
 			e.u, e.seen = chatUsage(u), true
+			e.u.ServiceTier = serviceTier(gjson.GetBytes(data, "service_tier").Str)
 		}
 	}
 	if e.content || !bytes.Contains(data, []byte(`"delta"`)) {
@@ -34,6 +35,7 @@ func (e *openAIChat) Event(_ string, data []byte) bool {
 func (e *openAIChat) Body(body []byte) {
 	if u := gjson.GetBytes(body, "usage"); u.IsObject() {
 		e.u, e.seen = chatUsage(u), true
+		e.u.ServiceTier = serviceTier(gjson.GetBytes(body, "service_tier").Str)
 	}
 }
 

@@ -21,6 +21,7 @@ func (e *openAIResponses) Event(name string, data []byte) bool {
 	case "response.completed", "response.incomplete", "response.failed":
 		if u := gjson.GetBytes(data, "response.usage"); u.IsObject() {
 			e.u, e.seen = responsesUsage(u), true
+			e.u.ServiceTier = serviceTier(gjson.GetBytes(data, "response.service_tier").Str)
 		}
 		return false
 	}
@@ -36,6 +37,7 @@ func (e *openAIResponses) Event(name string, data []byte) bool {
 func (e *openAIResponses) Body(body []byte) {
 	if u := gjson.GetBytes(body, "usage"); u.IsObject() {
 		e.u, e.seen = responsesUsage(u), true
+		e.u.ServiceTier = serviceTier(gjson.GetBytes(body, "service_tier").Str)
 	}
 }
 
