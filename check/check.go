@@ -5,8 +5,10 @@ package check
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"sort"
+	"strings"
 
 	"github.com/tollgate/tollgate/envoy"
 	"github.com/tollgate/tollgate/internal/config"
@@ -19,7 +21,7 @@ type Options struct {
 	Config string
 	// Envoy is an Envoy bootstrap whose routes must serve every provider ("" skips).
 	Envoy string
-	// Strict turns warnings (unpriced models, an open gateway) into errors.
+	// Strict turns warnings (unpriced models, an open gateway, an exposed gRPC port) into errors.
 	Strict bool
 	// Lookup reads the environment; nil means os.LookupEnv.
 	Lookup func(string) (string, bool)
@@ -68,6 +70,9 @@ func Run(o Options) Report {
 	if len(l.Keys) == 0 {
 		r.Warnings = append(r.Warnings, "no keys configured: the gateway is open to anyone who can reach Envoy")
 	}
+	if w := exposedListen(l.File); w != "" {
+		r.Warnings = append(r.Warnings, w)
+	}
 	if o.Envoy != "" {
 		r.Errors = append(r.Errors, envoyProblems(o.Envoy, l)...)
 	}
@@ -76,6 +81,31 @@ func Run(o Options) Report {
 	}
 	r.priceCheck(l)
 	return r.done(o.Strict)
+}
+
+// exposedListen warns when the ext_proc gRPC port may be reachable from other hosts and
+// does not require client certificates: whoever reaches it can ask for a request with
+// provider credentials injected (SECURITY.md).
+func exposedListen(f config.File) string {
+	if t := f.Server.TLS; t != nil && t.ClientCA != "" {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(f.Listen)
+	if err != nil || isLoopback(host) {
+		return "" // a bad address is already an error
+	}
+	return fmt.Sprintf("listen %q is not a loopback address and server.tls.client_ca is not set: "+
+		"the gRPC ext_proc port hands provider credentials to any peer that can reach it; "+
+		"require mTLS (server.tls with client_ca) or let only Envoy reach it (a NetworkPolicy or firewall; see SECURITY.md)", f.Listen)
+}
+
+// isLoopback reports whether a listen host binds only the loopback interface ("" binds all).
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (r *Report) done(strict bool) Report {

@@ -19,7 +19,7 @@ func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	fs := newFlags("check", stderr)
 	path := fs.String("config", "", "config file (tollgate.yaml)")
 	envoyPath := fs.String("envoy", "", "Envoy bootstrap whose routes must serve every provider")
-	strict := fs.Bool("strict", false, "treat warnings (unpriced models, no keys) as errors")
+	strict := fs.Bool("strict", false, "treat warnings (unpriced models, no keys, a gRPC port open without mTLS) as errors")
 	output := fs.String("o", "text", "output: text or json")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -189,11 +189,15 @@ func TestComposeTollgateService(t *testing.T) {
 	if got, want := flagValue(t, tg.Command, "-config"), bindTarget(t, tg, "deploy/tollgate.yaml"); got != want {
 		t.Errorf("tollgate -config %s, but deploy/tollgate.yaml is mounted at %s", got, want)
 	}
-	_, admin := loadTollgateAddrs(t, readRepoFile(t, "deploy/tollgate.yaml"))
-	if !publishes(tg, admin) {
-		t.Errorf("tollgate does not publish its admin port %d", admin)
+	// tollgate's gRPC port injects provider credentials into any request that reaches it:
+	// only Envoy, on the compose network, may. Its admin port is scraped there too.
+	if len(tg.Ports) != 0 {
+		t.Errorf("tollgate publishes %+v; it must publish no port", tg.Ports)
 	}
 	mock := service(t, p, "mock")
+	if len(mock.Ports) != 0 {
+		t.Errorf("mock publishes %+v; only Envoy talks to it", mock.Ports)
+	}
 	if mock.Image != tg.Image {
 		t.Errorf("mock image %q, want tollgate's %q", mock.Image, tg.Image)
 	}
@@ -213,6 +217,13 @@ func TestComposeEnvoyWiring(t *testing.T) {
 	for _, port := range append(conf.listenerPorts(), conf.Admin.Address.SocketAddress.PortValue) {
 		if !publishes(ev, port) {
 			t.Errorf("envoy does not publish port %d from envoy.yaml", port)
+		}
+	}
+	// Envoy's admin API (config dump, /quitquitquit) only on the host's loopback.
+	admin := conf.Admin.Address.SocketAddress.PortValue
+	for _, pc := range ev.Ports {
+		if int(pc.Target) == admin && pc.HostIP != "127.0.0.1" {
+			t.Errorf("envoy publishes its admin port on %q, want 127.0.0.1", pc.HostIP)
 		}
 	}
 	if !slices.Contains(conf.listenerPorts(), 10000) {
@@ -414,5 +425,58 @@ func TestComposeGrafanaProvisioning(t *testing.T) {
 	}
 	if home := g.Environment["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]; home == nil || *home != dashDir+"/tollgate.json" {
 		t.Errorf("home dashboard %v, want %s/tollgate.json", home, dashDir)
+	}
+}
+
+// TestComposeAdminUIsOnLoopback: Prometheus (with its lifecycle API) and Grafana (default admin
+// login) are published on the host's loopback only; Envoy's listener is the one port for others.
+func TestComposeAdminUIsOnLoopback(t *testing.T) {
+	p := loadCompose(t)
+	for _, name := range []string{"prometheus", "grafana"} {
+		s := service(t, p, name)
+		if len(s.Ports) == 0 {
+			t.Errorf("%s publishes no port", name)
+		}
+		for _, pc := range s.Ports {
+			if pc.HostIP != "127.0.0.1" {
+				t.Errorf("%s publishes %s on %q, want 127.0.0.1", name, pc.Published, pc.HostIP)
+			}
+		}
+	}
+}
+
+// localhostURL finds the host ports the quickstart texts tell users to open.
+var localhostURL = regexp.MustCompile(`localhost:(\d+)`)
+
+// TestQuickstartURLsArePublished: every localhost:PORT in the quickstart texts (README,
+// deploy/README.md, the compose file's header) is a port compose publishes. The README once
+// sent users to tollgate's admin port, which must not be published.
+func TestQuickstartURLsArePublished(t *testing.T) {
+	p := loadCompose(t)
+	published := map[string]string{}
+	for _, name := range p.ServiceNames() {
+		for _, pc := range service(t, p, name).Ports {
+			published[pc.Published] = name
+		}
+	}
+	for _, f := range []string{"README.md", "deploy/README.md", "docker-compose.yaml"} {
+		text := string(readRepoFile(t, f))
+		if f == "README.md" { // only the quickstart: the rest describes other deployments
+			start := strings.Index(text, "## Quickstart")
+			end := strings.Index(text[start+1:], "\n## ")
+			if start < 0 || end < 0 {
+				t.Fatal("README.md has no Quickstart section")
+			}
+			text = text[start : start+1+end]
+		}
+		found := localhostURL.FindAllStringSubmatch(text, -1)
+		if len(found) == 0 {
+			t.Errorf("%s: no localhost URL found", f)
+		}
+		for _, m := range found {
+			if _, ok := published[m[1]]; !ok {
+				t.Errorf("%s points at localhost:%s, which compose does not publish", f, m[1])
+			}
+		}
 	}
 }

@@ -1,12 +1,15 @@
 package deploytest
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/tollgate/tollgate/check"
 	"github.com/tollgate/tollgate/internal/config"
 )
 
@@ -52,5 +55,37 @@ func TestChartConfigNeedsItsSecrets(t *testing.T) {
 	_, err := config.Parse("tollgate.yaml", []byte(cm.Data["tollgate.yaml"]), func(string) (string, bool) { return "", false })
 	if err == nil || !strings.Contains(err.Error(), "ANTHROPIC_API_KEY") {
 		t.Fatalf("err = %v, want one naming ANTHROPIC_API_KEY", err)
+	}
+}
+
+// TestChartConfigPassesStrictCheck: `tollgate check -strict` (the release pipeline's gate) on the
+// chart's rendered tollgate.yaml and envoy.yaml passes once client keys are set: with mTLS on
+// by default there is no exposed-port warning. With tls.enabled=false it warns about the
+// gRPC port.
+func TestChartConfigPassesStrictCheck(t *testing.T) {
+	keys := []any{map[string]any{"name": "alice", "team": "platform",
+		"key_sha256": "3f71b185bc01c8dcd1a763e02d5fc26fac376d89204fabef9db83e5897cc6bbf"}}
+	run := func(values map[string]any, strict bool) check.Report {
+		t.Helper()
+		r := decodeRender(t, "tollgate", "llm", values)
+		dir := t.TempDir()
+		cfg, envoyConf := filepath.Join(dir, "tollgate.yaml"), filepath.Join(dir, "envoy.yaml")
+		for path, text := range map[string]string{
+			cfg:       get[*corev1.ConfigMap](t, r, "ConfigMap", "tollgate").Data["tollgate.yaml"],
+			envoyConf: get[*corev1.ConfigMap](t, r, "ConfigMap", "tollgate-envoy").Data["envoy.yaml"],
+		} {
+			if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return check.Run(check.Options{Config: cfg, Envoy: envoyConf, Strict: strict,
+			Lookup: func(string) (string, bool) { return "set", true }})
+	}
+	if r := run(map[string]any{"config": map[string]any{"keys": keys}}, true); !r.OK || len(r.Warnings) != 0 {
+		t.Errorf("check -strict on the chart with keys: errors %q, warnings %q", r.Errors, r.Warnings)
+	}
+	r := run(map[string]any{"config": map[string]any{"keys": keys}, "tls": map[string]any{"enabled": false}}, false)
+	if len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], "hands provider credentials to any peer") {
+		t.Errorf("check with tls.enabled=false: warnings %q, want the exposed gRPC port", r.Warnings)
 	}
 }

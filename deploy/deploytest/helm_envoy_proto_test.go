@@ -10,7 +10,8 @@ import (
 
 // TestChartEnvoyBootstrapValid loads the chart's rendered envoy.yaml the way Envoy would
 // (strict protos, every typed_config resolved and validated, via package envoy) and checks
-// each upstream's route: TLS with SNI and Host rewrite equal to the configured host.
+// each upstream's route: TLS with SNI and Host rewrite equal to the configured host; and the
+// tollgate cluster: mTLS (on by default) with SNI equal to the host it dials.
 func TestChartEnvoyBootstrapValid(t *testing.T) {
 	bedrock := map[string]any{"envoy": map[string]any{"upstreams": []any{
 		map[string]any{"provider": "anthropic", "host": "api.anthropic.com"},
@@ -24,6 +25,10 @@ func TestChartEnvoyBootstrapValid(t *testing.T) {
 			b, err := envoy.ParseBootstrap([]byte(cm.Data["envoy.yaml"]))
 			if err != nil {
 				t.Fatalf("rendered envoy.yaml: %v", err)
+			}
+			if e := renderedEnvoyTLS(t, r, tc.fullname+"-envoy"); e.ctx == nil || e.ctx.GetSni() != e.host ||
+				len(e.ctx.GetCommonTlsContext().GetTlsCertificateSdsSecretConfigs()) != 1 {
+				t.Errorf("tollgate cluster TLS %v: want a client certificate and SNI %s", e.ctx, e.host)
 			}
 			routes, err := envoy.ProviderRoutes(b)
 			if err != nil {

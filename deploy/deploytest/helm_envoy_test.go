@@ -123,7 +123,8 @@ func TestChartWithoutEnvoy(t *testing.T) {
 // TestChartEnvoyInSyncWithCompose: the chart's envoy.yaml is a copy of envoy/envoy.yaml with
 // other wiring. Everything but that wiring must stay identical: the admin address, the
 // listener (filters, ext_proc settings, timeouts, access log; routes aside), the tollgate
-// cluster (its address aside), and the route and cluster of each provider the two share.
+// cluster (its address and the chart's mTLS transport socket aside), and the route and
+// cluster of each provider the two share.
 func TestChartEnvoyInSyncWithCompose(t *testing.T) {
 	r := decodeRender(t, "tollgate", "llm", nil)
 	chart := renderedEnvoy(t, r, "tollgate-envoy")
@@ -149,12 +150,16 @@ func TestChartEnvoyInSyncWithCompose(t *testing.T) {
 	}
 	syncEqual(t, "listeners (without routes)", withoutRoutes(chart), withoutRoutes(compose))
 
-	withoutAddress := func(c *envoyConfig, name string) any {
+	withoutWiring := func(c *envoyConfig, name string) any {
 		cl := clone(clusterTree(t, c, name)).(map[string]any)
 		delete(cl, "load_assignment")
+		delete(cl, "transport_socket")
 		return cl
 	}
-	syncEqual(t, "tollgate cluster (without address)", withoutAddress(chart, "tollgate"), withoutAddress(compose, "tollgate"))
+	syncEqual(t, "tollgate cluster (without address and TLS)", withoutWiring(chart, "tollgate"), withoutWiring(compose, "tollgate"))
+	if lookup(clusterTree(t, chart, "tollgate"), "transport_socket") == nil {
+		t.Error("the chart's tollgate cluster has no transport socket with default values (tls.enabled)")
+	}
 
 	shared := 0
 	for _, cl := range chart.StaticResources.Clusters {

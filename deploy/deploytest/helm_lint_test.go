@@ -16,6 +16,9 @@ func TestChartLint(t *testing.T) {
 		{name: "defaults"},
 		{name: "all features", values: allFeatures()},
 		{name: "without envoy", values: map[string]any{"envoy": map[string]any{"enabled": false}}},
+		{name: "cert-manager", values: certManagerValues(nil)},
+		{name: "mTLS and policies off", values: map[string]any{
+			"tls": map[string]any{"enabled": false}, "networkPolicy": map[string]any{"enabled": false}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

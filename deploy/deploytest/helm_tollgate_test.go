@@ -32,8 +32,9 @@ func renderCases() []renderCase {
 	}
 }
 
-// tollgateConfigKeys are the top-level keys of tollgate.yaml (README "Configuration").
-var tollgateConfigKeys = []string{"listen", "admin", "providers", "models", "keys", "pricing"}
+// tollgateConfigKeys are the top-level keys of tollgate.yaml (README "Configuration"), and
+// `server`, where the chart sets server.tls.
+var tollgateConfigKeys = []string{"listen", "admin", "providers", "models", "keys", "pricing", "server"}
 
 func TestChartTollgateDeployment(t *testing.T) {
 	for _, tc := range renderCases() {

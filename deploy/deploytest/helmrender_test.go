@@ -60,6 +60,12 @@ func decodeRender(t *testing.T, release, ns string, overrides map[string]any) *r
 	if err != nil {
 		t.Fatalf("render: %v", err)
 	}
+	return decodeFiles(t, files)
+}
+
+// decodeFiles decodes every manifest of a render; it fails the test on any error.
+func decodeFiles(t *testing.T, files map[string]string) *rendered {
+	t.Helper()
 	r := &rendered{files: files, objects: map[string]runtime.Object{}}
 	for _, path := range sortedKeys(files) {
 		if strings.HasSuffix(path, "NOTES.txt") || strings.HasSuffix(path, ".tpl") {

@@ -65,5 +65,79 @@ chart's ports, so that the container ports, probes and Services always agree wit
 {{- $cfg := deepCopy .Values.config }}
 {{- $_ := set $cfg "listen" (printf ":%d" (int .Values.ports.grpc)) }}
 {{- $_ := set $cfg "admin" (printf ":%d" (int .Values.ports.admin)) }}
+{{- if .Values.tls.enabled }}
+{{- $server := default dict $cfg.server }}
+{{- $dir := include "tollgate.tlsMountPath" . }}
+{{- $_ := set $server "tls" (dict "cert_file" (printf "%s/tls.crt" $dir) "key_file" (printf "%s/tls.key" $dir) "client_ca" (printf "%s/ca.crt" $dir)) }}
+{{- $_ := set $cfg "server" $server }}
+{{- end }}
 {{- toYaml $cfg }}
+{{- end }}
+
+{{/*
+mTLS between Envoy and tollgate. tollgate's server certificate and key (and the CA that
+signed Envoy's client certificate) are in Secret tollgate.tlsSecretName, mounted in the
+tollgate pods at tollgate.tlsMountPath; Envoy's client certificate and key (and the CA that
+signed tollgate's certificate) in Secret tollgate.clientTLSSecretName, mounted in the Envoy
+pods at tollgate.envoyTLSMountPath. Both Secrets hold tls.crt, tls.key and ca.crt, whether
+the chart or cert-manager makes them.
+*/}}
+{{- define "tollgate.tlsSecretName" -}}
+{{- printf "%s-tls" (include "tollgate.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "tollgate.clientTLSSecretName" -}}
+{{- printf "%s-client-tls" (include "tollgate.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "tollgate.tlsMountPath" -}}/etc/tollgate-tls{{- end }}
+
+{{- define "tollgate.envoyTLSMountPath" -}}/etc/envoy-tls{{- end }}
+
+{{/* The name Envoy dials and checks on tollgate's certificate (SNI and SAN): the headless Service. */}}
+{{- define "tollgate.grpcHost" -}}
+{{- printf "%s.%s.svc" (include "tollgate.headlessName" .) .Release.Namespace }}
+{{- end }}
+
+{{/* DNS names of tollgate's server certificate: both Services, in every form a client may use. */}}
+{{- define "tollgate.tlsDNSNames" -}}
+{{- $names := list }}
+{{- range (list (include "tollgate.headlessName" .) (include "tollgate.fullname" .)) }}
+{{- $names = concat $names (list . (printf "%s.%s" . $.Release.Namespace) (printf "%s.%s.svc" . $.Release.Namespace) (printf "%s.%s.svc.%s" . $.Release.Namespace $.Values.tls.clusterDomain)) }}
+{{- end }}
+{{- toYaml $names }}
+{{- end }}
+
+{{/*
+The chart-made certificates, as base64 Secret data: {ca, serverCrt, serverKey, clientCrt,
+clientKey}. An upgrade reuses the two Secrets already in the cluster (when both are there and
+share their CA); otherwise a new ECDSA P-256 CA signs a new server and client certificate.
+The result is kept in .Values for the rest of this render, so that the Secrets and the
+Deployments' checksum/tls annotations (rendered from other templates) agree.
+*/}}
+{{- define "tollgate.tlsGenerated" -}}
+{{- if not (hasKey .Values "__tollgateGeneratedTLS") }}
+{{- $server := lookup "v1" "Secret" .Release.Namespace (include "tollgate.tlsSecretName" .) | default dict }}
+{{- $client := lookup "v1" "Secret" .Release.Namespace (include "tollgate.clientTLSSecretName" .) | default dict }}
+{{- $ca := dig "data" "ca.crt" "" $server }}
+{{- $m := dict }}
+{{- if and $ca (eq $ca (dig "data" "ca.crt" "" $client)) (dig "data" "tls.crt" "" $server) (dig "data" "tls.key" "" $server) (dig "data" "tls.crt" "" $client) (dig "data" "tls.key" "" $client) }}
+{{- $m = dict "ca" $ca "serverCrt" (index $server.data "tls.crt") "serverKey" (index $server.data "tls.key") "clientCrt" (index $client.data "tls.crt") "clientKey" (index $client.data "tls.key") }}
+{{- else }}
+{{- $days := int .Values.tls.generated.validityDays }}
+{{- $caCert := genCAWithKey (printf "%s-ca" (include "tollgate.fullname" .)) $days (genPrivateKey "ecdsa") }}
+{{- $serverCert := genSignedCertWithKey (include "tollgate.headlessName" .) nil (include "tollgate.tlsDNSNames" . | fromYamlArray) $days $caCert (genPrivateKey "ecdsa") }}
+{{- $clientCert := genSignedCertWithKey (include "tollgate.envoyName" .) nil nil $days $caCert (genPrivateKey "ecdsa") }}
+{{- $m = dict "ca" ($caCert.Cert | b64enc) "serverCrt" ($serverCert.Cert | b64enc) "serverKey" ($serverCert.Key | b64enc) "clientCrt" ($clientCert.Cert | b64enc) "clientKey" ($clientCert.Key | b64enc) }}
+{{- end }}
+{{- $_ := set .Values "__tollgateGeneratedTLS" $m }}
+{{- end }}
+{{- toYaml (get .Values "__tollgateGeneratedTLS") }}
+{{- end }}
+
+{{/* Pod annotation that rolls the pods when the chart-made CA changes (tollgate reads client_ca at start). */}}
+{{- define "tollgate.tlsChecksum" -}}
+{{- if and .Values.tls.enabled (not .Values.tls.certManager.enabled) }}
+checksum/tls: {{ (include "tollgate.tlsGenerated" . | fromYaml).ca | sha256sum }}
+{{- end }}
 {{- end }}
