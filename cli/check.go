@@ -43,8 +43,12 @@ func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) error 
 			fmt.Fprintf(stdout, "warning: %s\n", w)
 		}
 		if r.OK {
-			fmt.Fprintf(stdout, "ok: %s: %d providers, %d model rules, %d keys, %d unpriced models\n",
-				r.Config, r.Providers, r.Models, r.Keys, len(r.Unpriced))
+			envoy := ""
+			if r.Envoy != "" {
+				envoy = fmt.Sprintf("; Envoy %s: a route and cluster for every provider", r.Envoy)
+			}
+			fmt.Fprintf(stdout, "ok: %s: %d providers, %d model rules, %d keys, %d unpriced models%s\n",
+				r.Config, r.Providers, r.Models, r.Keys, len(r.Unpriced), envoy)
 		}
 	}
 	if !r.OK {

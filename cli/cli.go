@@ -38,12 +38,16 @@ func (e *ExitError) Error() string {
 
 // Main runs `tollgate <command> [flags]` and returns the process exit code.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		printUsage(stderr)
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		if len(args) == 0 {
+			printUsage(stderr)
 			return 2
 		}
+		printUsage(stdout) // asked for: the usage is the output
 		return 0
+	}
+	if args[0] == "--version" || args[0] == "-version" || args[0] == "-v" {
+		args = append([]string{"version"}, args[1:]...)
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
@@ -70,7 +74,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func printUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: tollgate <command> [flags]\n\ncommands:")
+	fmt.Fprintln(w, "usage: tollgate <command> [flags]      (tollgate <command> -h for its flags; tollgate --version)\n\ncommands:")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
@@ -100,4 +104,29 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return &ExitError{Code: 2, Err: fmt.Errorf("unexpected arguments: %v", fs.Args())}
 	}
 	return nil
+}
+
+// parseInterspersed parses flags that may come before, between or after the positional
+// arguments (`prices MODEL -config F` as well as `prices -config F MODEL`), as the
+// commands taking arguments accept; "--" ends the flags. It returns the positional
+// arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, &ExitError{Code: 2}
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
 }

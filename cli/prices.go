@@ -77,10 +77,11 @@ func (pc *priceContext) query(model string) (pricing.Query, error) {
 func runPrices(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("prices", stderr)
 	cfgPath := fs.String("config", "", "config: route the models and apply pricing.url and overrides")
-	if err := fs.Parse(args); err != nil {
-		return &ExitError{Code: 2}
+	models, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
 	}
-	if fs.NArg() == 0 {
+	if len(models) == 0 {
 		return &ExitError{Code: 2, Err: errors.New("name at least one model")}
 	}
 	pc, err := loadPrices(ctx, *cfgPath)
@@ -88,7 +89,7 @@ func runPrices(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	var failed error
-	for _, m := range fs.Args() {
+	for _, m := range models {
 		q, err := pc.query(m)
 		if err == nil {
 			err = pricing.Describe(stdout, pc.table, q)
