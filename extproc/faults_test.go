@@ -25,11 +25,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/tollgate/tollgate/gateway"
+	"github.com/tollgate/tollgate/internal/assembly"
 	"github.com/tollgate/tollgate/internal/config"
 	"github.com/tollgate/tollgate/internal/metrics"
 	"github.com/tollgate/tollgate/internal/provider"
 	"github.com/tollgate/tollgate/llm/usage/usagetest"
-	"github.com/tollgate/tollgate/gateway"
 )
 
 // The secrets testdata/security.yaml reads through ${VAR}: every test that uses it
@@ -89,8 +90,8 @@ func newWiredFixture(t testing.TB, logs *syncBuffer) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt, err := config.Compile(l, provider.Deps{Logger: log,
-		OnCredentialError: func(p string) { m.CredentialErrors.WithLabelValues(p).Inc() }})
+	rt, err := assembly.NewAssembler(provider.Deps{Logger: log,
+		OnCredentialError: func(p string) { m.CredentialErrors.WithLabelValues(p).Inc() }}).Assemble(l)
 	if err != nil {
 		t.Fatal(err)
 	}

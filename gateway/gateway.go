@@ -26,6 +26,7 @@ import (
 
 	"github.com/tollgate/tollgate/admin"
 	"github.com/tollgate/tollgate/extproc"
+	"github.com/tollgate/tollgate/internal/assembly"
 	"github.com/tollgate/tollgate/internal/config"
 	"github.com/tollgate/tollgate/internal/metrics"
 	"github.com/tollgate/tollgate/internal/provider"
@@ -63,6 +64,8 @@ type Gateway struct {
 	reloadMu sync.Mutex
 	loaded   *config.Loaded
 	fileSum  [32]byte
+	// assembler builds each load's providers and credential sources.
+	assembler *assembly.Assembler
 
 	prices    *pricing.Store
 	refresher *pricing.Refresher
@@ -80,6 +83,12 @@ func New(opts Options) (*Gateway, error) {
 		g.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	g.metrics = metrics.New(g.reg)
+	g.assembler = assembly.NewAssembler(provider.Deps{
+		Logger: g.log,
+		OnCredentialError: func(p string) {
+			g.metrics.CredentialErrors.WithLabelValues(p).Inc()
+		},
+	})
 	loaded, rt, sum, err := g.build()
 	if err != nil {
 		g.metrics.ReloadSuccess.Set(0)
@@ -201,14 +210,4 @@ func (g *Gateway) shutdown() {
 	_ = g.admin.Shutdown(actx)
 	cancel()
 	g.log.Info("stopped")
-}
-
-// compile is shared by the first load and reloads.
-func (g *Gateway) compile(l *config.Loaded) (*config.Runtime, error) {
-	return config.Compile(l, provider.Deps{
-		Logger: g.log,
-		OnCredentialError: func(p string) {
-			g.metrics.CredentialErrors.WithLabelValues(p).Inc()
-		},
-	})
 }

@@ -6,11 +6,13 @@ import (
 	"os"
 	"time"
 
+	"github.com/tollgate/tollgate/internal/assembly"
 	"github.com/tollgate/tollgate/internal/config"
 )
 
-// build loads, validates and compiles the config file without touching the running one.
-func (g *Gateway) build() (*config.Loaded, *config.Runtime, [32]byte, error) {
+// build loads and validates the config file and assembles its Runtime without touching
+// the running one.
+func (g *Gateway) build() (*config.Loaded, *assembly.Runtime, [32]byte, error) {
 	data, err := os.ReadFile(g.opts.ConfigPath)
 	if err != nil {
 		return nil, nil, [32]byte{}, err
@@ -20,7 +22,7 @@ func (g *Gateway) build() (*config.Loaded, *config.Runtime, [32]byte, error) {
 	if err != nil {
 		return nil, nil, sum, err
 	}
-	rt, err := g.compile(l)
+	rt, err := g.assembler.Assemble(l)
 	if err != nil {
 		return nil, nil, sum, err
 	}
