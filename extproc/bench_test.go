@@ -37,7 +37,7 @@ func benchRuntime(b testing.TB) *assembly.Runtime {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rt, err := assembly.NewAssembler(provider.Deps{}).Assemble(l)
+	rt, err := assembly.NewAssembler(provider.Deps{}).Assemble(l, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -91,7 +91,7 @@ func newWiredFixture(t testing.TB, logs *syncBuffer) *fixture {
 		t.Fatal(err)
 	}
 	rt, err := assembly.NewAssembler(provider.Deps{Logger: log,
-		OnCredentialError: func(p string) { m.CredentialErrors.WithLabelValues(p).Inc() }}).Assemble(l)
+		OnCredentialError: func(p string) { m.CredentialErrors.WithLabelValues(p).Inc() }}).Assemble(l, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func loadRuntime(t testing.TB, path string) *assembly.Runtime {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt, err := assembly.NewAssembler(provider.Deps{}).Assemble(l)
+	rt, err := assembly.NewAssembler(provider.Deps{}).Assemble(l, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,7 +64,8 @@ type Gateway struct {
 	reloadMu sync.Mutex
 	loaded   *config.Loaded
 	fileSum  [32]byte
-	// assembler builds each load's providers and credential sources.
+	// assembler builds each load's providers and credential sources, reusing those whose
+	// settings did not change.
 	assembler *assembly.Assembler
 
 	prices    *pricing.Store
@@ -89,7 +90,7 @@ func New(opts Options) (*Gateway, error) {
 			g.metrics.CredentialErrors.WithLabelValues(p).Inc()
 		},
 	})
-	loaded, rt, sum, err := g.build()
+	loaded, rt, sum, err := g.build(nil)
 	if err != nil {
 		g.metrics.ReloadSuccess.Set(0)
 		return nil, err

@@ -2,6 +2,7 @@ package assembly
 
 import (
 	"maps"
+	"time"
 
 	"github.com/tollgate/tollgate/internal/config"
 	"github.com/tollgate/tollgate/internal/keys"
@@ -17,9 +18,22 @@ import (
 type Runtime struct {
 	router    *routing.Router
 	keys      *keys.Set
-	providers map[string]provider.Provider
+	providers map[string]built
 	teams     map[string]bool
 	limits    config.Limits
+	// by is the Assembler that built the providers: only it may reuse them.
+	by *Assembler
+}
+
+// built is one provider and the settings it was built from, to tell on the next load
+// whether it can be reused.
+type built struct {
+	p   provider.Provider
+	cfg provider.Config
+	// credentialTimeout is the one dependency that comes from the file.
+	credentialTimeout time.Duration
+	// injected marks a provider from WithProvider: never reused.
+	injected bool
 }
 
 // Router resolves client models to routes (immutable).
@@ -31,7 +45,10 @@ func (rt *Runtime) Keys() *keys.Set { return rt.keys }
 // Provider is the provider named name, nil when there is none (validation guarantees
 // every rule names one).
 func (rt *Runtime) Provider(name string) provider.Provider {
-	return rt.providers[name]
+	if b, ok := rt.providers[name]; ok {
+		return b.p
+	}
+	return nil
 }
 
 // Limits are the size limits of the config (a copy).
@@ -41,10 +58,11 @@ func (rt *Runtime) Limits() config.Limits { return rt.limits }
 func (rt *Runtime) TeamKnown(team string) bool { return rt.teams[team] }
 
 // WithProvider returns a copy of rt serving p in place of the provider of the same name
-// (tests use it to inject a faulty provider); rt itself is unchanged.
+// (tests use it to inject a faulty provider); rt itself is unchanged. The copy never
+// hands p on to a later load.
 func (rt *Runtime) WithProvider(p provider.Provider) *Runtime {
 	c := *rt
 	c.providers = maps.Clone(rt.providers)
-	c.providers[p.Name()] = p
+	c.providers[p.Name()] = built{p: p, injected: true}
 	return &c
 }
