@@ -12,7 +12,6 @@ import (
 
 	"github.com/tollgate/tollgate/envoy"
 	"github.com/tollgate/tollgate/internal/config"
-	"github.com/tollgate/tollgate/internal/provider"
 	"github.com/tollgate/tollgate/pricing"
 )
 
@@ -77,7 +76,7 @@ func Run(o Options) Report {
 		r.Errors = append(r.Errors, envoyProblems(o.Envoy, l)...)
 	}
 	if err != nil {
-		return r.done(o.Strict) // an invalid config cannot be compiled for the price check
+		return r.done(o.Strict) // an invalid config cannot be routed for the price check
 	}
 	r.priceCheck(l)
 	return r.done(o.Strict)
@@ -149,14 +148,15 @@ func (r *Report) priceCheck(l *config.Loaded) {
 		r.Errors = append(r.Errors, fmt.Sprintf("pricing.overrides: %v", err))
 		return
 	}
-	rt, err := config.Compile(l, provider.Deps{})
+	// Routing is pure: no provider, so no credential source, is built to check a config.
+	router, err := l.Router()
 	if err != nil {
 		r.Errors = append(r.Errors, err.Error())
 		return
 	}
-	for _, m := range rt.Router.ExactModels() {
-		route, _ := rt.Router.Resolve(m)
-		q := pricing.Query{PricingModel: route.PricingModel, ProviderType: rt.Providers[route.Provider].Type(),
+	for _, m := range router.ExactModels() {
+		route, _ := router.Resolve(m)
+		q := pricing.Query{PricingModel: route.PricingModel, ProviderType: l.ProviderType(route.Provider),
 			UpstreamModel: route.UpstreamModel, ClientModel: m}
 		if _, _, ok := table.Resolve(q); !ok {
 			r.Unpriced = append(r.Unpriced, m)

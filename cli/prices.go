@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/tollgate/tollgate/internal/config"
+	"github.com/tollgate/tollgate/internal/routing"
 	"github.com/tollgate/tollgate/llm/usage"
 	"github.com/tollgate/tollgate/pricing"
 	"github.com/tollgate/tollgate/smoke"
@@ -20,7 +21,9 @@ func init() {
 // the way the gateway does.
 type priceContext struct {
 	table *pricing.Table
-	rt    *config.Runtime // nil without a config
+	// routes and providerType route models as the gateway does; nil without a config.
+	routes       *routing.Router
+	providerType func(name string) string
 }
 
 // loadPrices builds the table as `serve` would: built-in, then pricing.url (fetched
@@ -34,9 +37,10 @@ func loadPrices(ctx context.Context, cfgPath string) (*priceContext, error) {
 		if l, err = config.LoadFile(cfgPath); err != nil {
 			return nil, err
 		}
-		if pc.rt, err = config.Compile(l, providerDepsForCheck()); err != nil {
+		if pc.routes, err = l.Router(); err != nil {
 			return nil, err
 		}
+		pc.providerType = l.ProviderType
 		ov = make(pricing.Overrides, len(l.Pricing.Overrides))
 		for k, v := range l.Pricing.Overrides {
 			ov[k] = pricing.Override(v)
@@ -63,14 +67,14 @@ func loadPrices(ctx context.Context, cfgPath string) (*priceContext, error) {
 
 // query is how the gateway would look up model's price.
 func (pc *priceContext) query(model string) (pricing.Query, error) {
-	if pc.rt == nil {
+	if pc.routes == nil {
 		return pricing.Query{ClientModel: model}, nil
 	}
-	r, ok := pc.rt.Router.Resolve(model)
+	r, ok := pc.routes.Resolve(model)
 	if !ok {
 		return pricing.Query{}, fmt.Errorf("%s: no model rule matches", model)
 	}
-	return pricing.Query{PricingModel: r.PricingModel, ProviderType: pc.rt.Providers[r.Provider].Type(),
+	return pricing.Query{PricingModel: r.PricingModel, ProviderType: pc.providerType(r.Provider),
 		UpstreamModel: r.UpstreamModel, ClientModel: model}, nil
 }
 

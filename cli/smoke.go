@@ -79,20 +79,20 @@ func smokeTargets(ctx context.Context, gw, key, cfgPath, models string) ([]smoke
 		if err != nil {
 			return nil, err
 		}
-		rt, err := config.Compile(l, providerDepsForCheck())
+		routes, err := l.Router()
 		if err != nil {
 			return nil, err
 		}
 		if names == nil {
-			names = rt.Router.ExactModels()
+			names = routes.ExactModels()
 		}
 		var out []smoke.Target
 		for _, m := range names {
-			r, ok := rt.Router.Resolve(m)
+			r, ok := routes.Resolve(m)
 			if !ok {
 				return nil, fmt.Errorf("model %q matches no rule of %s", m, cfgPath)
 			}
-			out = append(out, smoke.Target{Model: m, Provider: r.Provider, API: apiForProviderType(rt.Providers[r.Provider].Type())})
+			out = append(out, smoke.Target{Model: m, Provider: r.Provider, API: apiForProviderType(l.ProviderType(r.Provider))})
 		}
 		return out, nil
 	}

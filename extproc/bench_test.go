@@ -10,6 +10,7 @@ import (
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 
+	"github.com/tollgate/tollgate/internal/assembly"
 	"github.com/tollgate/tollgate/internal/config"
 	"github.com/tollgate/tollgate/internal/provider"
 )
@@ -27,7 +28,7 @@ func claudeCodeBody(size int) []byte {
 	return []byte(b.String())
 }
 
-func benchRuntime(b testing.TB) *config.Runtime {
+func benchRuntime(b testing.TB) *assembly.Runtime {
 	data, err := os.ReadFile("testdata/core.yaml")
 	if err != nil {
 		b.Fatal(err)
@@ -36,7 +37,7 @@ func benchRuntime(b testing.TB) *config.Runtime {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rt, err := config.Compile(l, provider.Deps{})
+	rt, err := assembly.NewAssembler(provider.Deps{}).Assemble(l, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -58,7 +59,7 @@ func BenchmarkRequestBody200KB(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		st := newStream(srv, rt)
+		st := newStream(srv, srv.runtime.Load())
 		st.onRequestHeaders(hdr)
 		resp := st.onRequestBody(msg)
 		if resp.GetRequestBody() == nil {
@@ -85,7 +86,7 @@ func BenchmarkSetModel200KB(b *testing.B) {
 func BenchmarkResponseChunk(b *testing.B) {
 	rt := benchRuntime(b)
 	srv := New(rt, Options{})
-	st := newStream(srv, rt)
+	st := newStream(srv, srv.runtime.Load())
 	body := []byte(`{"model":"claude-sonnet-4-5-20250929","stream":true}`)
 	st.onRequestHeaders(&extprocv3.HttpHeaders{Headers: &corev3.HeaderMap{Headers: []*corev3.HeaderValue{
 		{Key: ":method", RawValue: []byte("POST")}, {Key: ":path", RawValue: []byte("/v1/messages")},
@@ -129,7 +130,7 @@ func BenchmarkInFlight200KB(b *testing.B) {
 	before := heap()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		st := newStream(srv, rt)
+		st := newStream(srv, srv.runtime.Load())
 		st.onRequestHeaders(hdr)
 		// Envoy's message: gRPC decodes a fresh copy of the body for each request.
 		if st.onRequestBody(&extprocv3.HttpBody{Body: bytes.Clone(body), EndOfStream: true}).GetRequestBody() == nil {

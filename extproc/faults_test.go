@@ -26,6 +26,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/tollgate/tollgate/gateway"
+	"github.com/tollgate/tollgate/internal/assembly"
 	"github.com/tollgate/tollgate/internal/config"
 	"github.com/tollgate/tollgate/internal/metrics"
 	"github.com/tollgate/tollgate/internal/provider"
@@ -89,8 +90,8 @@ func newWiredFixture(t testing.TB, logs *syncBuffer) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt, err := config.Compile(l, provider.Deps{Logger: log,
-		OnCredentialError: func(p string) { m.CredentialErrors.WithLabelValues(p).Inc() }})
+	rt, err := assembly.NewAssembler(provider.Deps{Logger: log,
+		OnCredentialError: func(p string) { m.CredentialErrors.WithLabelValues(p).Inc() }}).Assemble(l, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func FuzzRequestBody(f *testing.F) {
 	srv := New(rt, Options{})
 	paths := []string{"/v1/chat/completions", "/v1/responses", "/v1/messages"}
 	f.Fuzz(func(t *testing.T, body []byte, p uint8) {
-		st := newStream(srv, rt)
+		st := newStream(srv, srv.runtime.Load())
 		st.onRequestHeaders(&extprocv3.HttpHeaders{Headers: &corev3.HeaderMap{Headers: []*corev3.HeaderValue{
 			{Key: ":method", RawValue: []byte("POST")}, {Key: ":path", RawValue: []byte(paths[int(p)%len(paths)])},
 			{Key: "x-api-key", RawValue: []byte("alice-key")},

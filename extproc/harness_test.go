@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/tollgate/tollgate/extproc"
+	"github.com/tollgate/tollgate/internal/assembly"
 	"github.com/tollgate/tollgate/internal/config"
 	"github.com/tollgate/tollgate/internal/metrics"
 	"github.com/tollgate/tollgate/internal/provider"
@@ -47,7 +48,7 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-func loadRuntime(t testing.TB, path string) *config.Runtime {
+func loadRuntime(t testing.TB, path string) *assembly.Runtime {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -57,7 +58,7 @@ func loadRuntime(t testing.TB, path string) *config.Runtime {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt, err := config.Compile(l, provider.Deps{})
+	rt, err := assembly.NewAssembler(provider.Deps{}).Assemble(l, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func newFixture(t testing.TB, configPath string) *fixture {
 
 // serveFixture serves rt on 127.0.0.1 with the built-in price table and returns a
 // client to it.
-func serveFixture(t testing.TB, rt *config.Runtime, reg *prometheus.Registry, m *metrics.Metrics, log *slog.Logger, logs *syncBuffer) *fixture {
+func serveFixture(t testing.TB, rt *assembly.Runtime, reg *prometheus.Registry, m *metrics.Metrics, log *slog.Logger, logs *syncBuffer) *fixture {
 	t.Helper()
 	table, err := pricing.NewTable(nil, nil)
 	if err != nil {

@@ -20,8 +20,8 @@ func (panicky) Prepare(context.Context, *provider.Request) (provider.Mutation, e
 func TestPanicIsOneRequestsError(t *testing.T) {
 	f := newFixture(t, "testdata/core.yaml")
 	rt := f.srv.Runtime()
-	good := rt.Providers["openai"]
-	rt.Providers["openai"] = panicky{good}
+	good := rt.Provider("openai")
+	f.srv.SetRuntime(rt.WithProvider(panicky{good}))
 	body := []byte(`{"model":"gpt-4.1","messages":[]}`)
 
 	ex := f.open(t)
@@ -35,7 +35,7 @@ func TestPanicIsOneRequestsError(t *testing.T) {
 		t.Fatalf("status %d body %s", ir.Status.Code, ir.Body)
 	}
 
-	rt.Providers["openai"] = good
+	f.srv.SetRuntime(rt)
 	ex = f.open(t)
 	ex.send(post("/v1/chat/completions", body, "x-api-key", aliceKey))
 	m := mutationOf(t, ex.send(requestBody(body)))

@@ -30,9 +30,9 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 		return st.reject(&api.Error{Status: http.StatusUnauthorized, Message: "invalid or missing API key"})
 	}
 	body := b.Body
-	if int64(len(body)) > st.rt.MaxRequestBody {
+	if int64(len(body)) > st.rt.Limits().MaxRequestBody {
 		return st.reject(api.Errorf(http.StatusRequestEntityTooLarge,
-			"request body of %d bytes exceeds the gateway's limit of %d bytes", len(body), st.rt.MaxRequestBody))
+			"request body of %d bytes exceeds the gateway's limit of %d bytes", len(body), st.rt.Limits().MaxRequestBody))
 	}
 	model, apiErr := st.requestModel(body)
 	if apiErr == nil && !utf8.ValidString(model) { // it becomes a metric label, which must be UTF-8
@@ -41,11 +41,11 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 	if apiErr != nil {
 		return st.reject(apiErr)
 	}
-	route, ok := st.rt.Router.Resolve(model)
+	route, ok := st.rt.Router().Resolve(model)
 	if !ok {
 		return st.reject(api.Errorf(http.StatusNotFound, "model %q is not served by this gateway", model))
 	}
-	st.route, st.prov, st.routed = route, st.rt.Providers[route.Provider], true
+	st.route, st.prov, st.routed = route, st.rt.Provider(route.Provider), true
 	st.streamed = st.kind == api.BedrockInvokeStream || st.kind == api.VertexStreamRawPredict ||
 		gjson.GetBytes(body, "stream").Bool()
 

@@ -22,7 +22,7 @@ func (st *stream) onRequestHeaders(h *extprocv3.HttpHeaders) *extprocv3.Processi
 		return st.reject(api.Errorf(http.StatusNotFound, "tollgate does not serve %s %s", st.hdr.method, path))
 	}
 
-	id, ok := st.rt.Keys.Authenticate(keys.FromHeaders(st.hdr.all))
+	id, ok := st.rt.Keys().Authenticate(keys.FromHeaders(st.hdr.all))
 	if !ok {
 		return st.reject(&api.Error{Status: http.StatusUnauthorized, Message: "invalid or missing API key"})
 	}
@@ -32,9 +32,9 @@ func (st *stream) onRequestHeaders(h *extprocv3.HttpHeaders) *extprocv3.Processi
 		if st.hdr.method != http.MethodGet {
 			return st.reject(api.Errorf(http.StatusMethodNotAllowed, "%s %s: use GET", st.hdr.method, path))
 		}
-		body := st.rt.ModelsJSON
+		body := st.local.modelsJSON
 		if ep.BedrockCatalog != "" {
-			body = st.rt.BedrockCatalog[ep.BedrockCatalog]
+			body = st.local.listings[ep.BedrockCatalog]
 		}
 		st.code = http.StatusOK
 		resp := immediate(http.StatusOK, "application/json", body, "tollgate_models")

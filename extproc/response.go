@@ -105,8 +105,8 @@ func (st *stream) newMeter() *metering.Meter {
 
 func (st *stream) meterLimits() metering.Limits {
 	return metering.Limits{
-		MaxEventBytes:   int(st.rt.MaxEventSize),
-		MaxDecodedBytes: st.rt.MaxDecompressed,
+		MaxEventBytes:   int(st.rt.Limits().MaxEventSize),
+		MaxDecodedBytes: st.rt.Limits().MaxDecompressed,
 		Now:             st.srv.now,
 	}
 }

@@ -17,7 +17,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/tollgate/tollgate/internal/config"
+	"github.com/tollgate/tollgate/internal/assembly"
 	"github.com/tollgate/tollgate/internal/metrics"
 	"github.com/tollgate/tollgate/pricing"
 )
@@ -26,7 +26,7 @@ import (
 type Server struct {
 	extprocv3.UnimplementedExternalProcessorServer
 
-	runtime atomic.Pointer[config.Runtime]
+	runtime atomic.Pointer[snapshot]
 	metrics *metrics.Metrics
 	prices  *pricing.Store
 	warn    *pricing.WarnOnce
@@ -52,7 +52,7 @@ type Options struct {
 }
 
 // New creates a Server serving rt until SetRuntime swaps it.
-func New(rt *config.Runtime, opts Options) *Server {
+func New(rt *assembly.Runtime, opts Options) *Server {
 	s := &Server{metrics: opts.Metrics, prices: opts.Prices, warn: opts.Unpriced, log: opts.Logger, now: opts.Now}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -60,15 +60,16 @@ func New(rt *config.Runtime, opts Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.runtime.Store(rt)
+	s.SetRuntime(rt)
 	return s
 }
 
-// SetRuntime atomically swaps the config; streams in flight keep the one they started with.
-func (s *Server) SetRuntime(rt *config.Runtime) { s.runtime.Store(rt) }
+// SetRuntime atomically swaps the config; streams in flight keep the one they started
+// with. The bodies tollgate answers itself are rendered here, once per Runtime.
+func (s *Server) SetRuntime(rt *assembly.Runtime) { s.runtime.Store(newSnapshot(rt, s.now())) }
 
 // Runtime returns the current config.
-func (s *Server) Runtime() *config.Runtime { return s.runtime.Load() }
+func (s *Server) Runtime() *assembly.Runtime { return s.runtime.Load().rt }
 
 // Register adds the service to a gRPC server.
 func (s *Server) Register(g *grpc.Server) { extprocv3.RegisterExternalProcessorServer(g, s) }

@@ -11,7 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/tollgate/tollgate/internal/config"
+	"github.com/tollgate/tollgate/internal/assembly"
 	"github.com/tollgate/tollgate/internal/keys"
 	"github.com/tollgate/tollgate/internal/provider"
 	"github.com/tollgate/tollgate/internal/routing"
@@ -23,8 +23,10 @@ import (
 // goroutine running Process and is not safe for concurrent use.
 type stream struct {
 	srv *Server
-	rt  *config.Runtime
-	log *slog.Logger
+	rt  *assembly.Runtime
+	// local holds the bodies answered without a provider, rendered from rt.
+	local *snapshot
+	log   *slog.Logger
 	// prices is the price table this request is priced with, taken at its start so a
 	// refresh landing mid-stream does not mix two tables.
 	prices *pricing.Table
@@ -59,8 +61,8 @@ type stream struct {
 	code int
 }
 
-func newStream(s *Server, rt *config.Runtime) *stream {
-	st := &stream{srv: s, rt: rt, log: s.log, start: s.now()}
+func newStream(s *Server, snap *snapshot) *stream {
+	st := &stream{srv: s, rt: snap.rt, local: snap, log: s.log, start: s.now()}
 	if s.prices != nil {
 		st.prices = s.prices.Current()
 	}

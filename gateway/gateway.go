@@ -26,6 +26,7 @@ import (
 
 	"github.com/tollgate/tollgate/admin"
 	"github.com/tollgate/tollgate/extproc"
+	"github.com/tollgate/tollgate/internal/assembly"
 	"github.com/tollgate/tollgate/internal/config"
 	"github.com/tollgate/tollgate/internal/metrics"
 	"github.com/tollgate/tollgate/internal/provider"
@@ -63,6 +64,9 @@ type Gateway struct {
 	reloadMu sync.Mutex
 	loaded   *config.Loaded
 	fileSum  [32]byte
+	// assembler builds each load's providers and credential sources, reusing those whose
+	// settings did not change.
+	assembler *assembly.Assembler
 
 	prices    *pricing.Store
 	refresher *pricing.Refresher
@@ -80,7 +84,13 @@ func New(opts Options) (*Gateway, error) {
 		g.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	g.metrics = metrics.New(g.reg)
-	loaded, rt, sum, err := g.build()
+	g.assembler = assembly.NewAssembler(provider.Deps{
+		Logger: g.log,
+		OnCredentialError: func(p string) {
+			g.metrics.CredentialErrors.WithLabelValues(p).Inc()
+		},
+	})
+	loaded, rt, sum, err := g.build(nil)
 	if err != nil {
 		g.metrics.ReloadSuccess.Set(0)
 		return nil, err
@@ -201,14 +211,4 @@ func (g *Gateway) shutdown() {
 	_ = g.admin.Shutdown(actx)
 	cancel()
 	g.log.Info("stopped")
-}
-
-// compile is shared by the first load and reloads.
-func (g *Gateway) compile(l *config.Loaded) (*config.Runtime, error) {
-	return config.Compile(l, provider.Deps{
-		Logger: g.log,
-		OnCredentialError: func(p string) {
-			g.metrics.CredentialErrors.WithLabelValues(p).Inc()
-		},
-	})
 }

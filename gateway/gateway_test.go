@@ -217,8 +217,8 @@ func TestReload(t *testing.T) {
 	}
 	resp.Body.Close()
 	after := g.Server().Runtime()
-	if after == before || len(after.Router.ExactModels()) != 1 {
-		t.Fatalf("runtime not swapped: %v", after.Router.ExactModels())
+	if after == before || len(after.Router().ExactModels()) != 1 {
+		t.Fatalf("runtime not swapped: %v", after.Router().ExactModels())
 	}
 
 	// An invalid file keeps the running config and says why.
@@ -244,7 +244,7 @@ func TestReload(t *testing.T) {
 	if err := os.WriteFile(path, []byte(baseConfig), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return len(g.Server().Runtime().Router.ExactModels()) == 0 })
+	waitFor(t, func() bool { return len(g.Server().Runtime().Router().ExactModels()) == 0 })
 	if testutil.ToFloat64(g.metrics.ReloadSuccess) != 1 {
 		t.Error("reload gauge not 1 after the watcher's reload")
 	}
@@ -275,5 +275,5 @@ func TestSIGHUPReloads(t *testing.T) {
 	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return len(g.Server().Runtime().Router.ExactModels()) == 1 })
+	waitFor(t, func() bool { return len(g.Server().Runtime().Router().ExactModels()) == 1 })
 }

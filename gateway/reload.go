@@ -6,11 +6,14 @@ import (
 	"os"
 	"time"
 
+	"github.com/tollgate/tollgate/internal/assembly"
 	"github.com/tollgate/tollgate/internal/config"
 )
 
-// build loads, validates and compiles the config file without touching the running one.
-func (g *Gateway) build() (*config.Loaded, *config.Runtime, [32]byte, error) {
+// build loads and validates the config file and assembles its Runtime without touching
+// the running one; prev (the running Runtime, nil at start) lends the providers whose
+// settings did not change.
+func (g *Gateway) build(prev *assembly.Runtime) (*config.Loaded, *assembly.Runtime, [32]byte, error) {
 	data, err := os.ReadFile(g.opts.ConfigPath)
 	if err != nil {
 		return nil, nil, [32]byte{}, err
@@ -20,7 +23,7 @@ func (g *Gateway) build() (*config.Loaded, *config.Runtime, [32]byte, error) {
 	if err != nil {
 		return nil, nil, sum, err
 	}
-	rt, err := g.compile(l)
+	rt, err := g.assembler.Assemble(l, prev)
 	if err != nil {
 		return nil, nil, sum, err
 	}
@@ -51,7 +54,7 @@ func (g *Gateway) currentLoaded() *config.Loaded {
 func (g *Gateway) Reload() error {
 	g.reloadMu.Lock()
 	defer g.reloadMu.Unlock()
-	l, rt, sum, err := g.build()
+	l, rt, sum, err := g.build(g.server.Runtime())
 	if err != nil {
 		g.metrics.ReloadSuccess.Set(0)
 		g.log.Error("config reload failed; keeping the running config", "config", g.opts.ConfigPath, "err", err)

@@ -4,11 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/tollgate/tollgate/internal/provider"
 )
 
-// FuzzParse: no config input panics; a file that loads is valid and compiles.
+// FuzzParse: no config input panics; a file that loads is valid and routes. (That every
+// valid file also assembles is internal/assembly's test.)
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.yaml")
 	files = append(files, "../../examples/tollgate.yaml", "../../deploy/tollgate.yaml")
@@ -26,10 +25,11 @@ func FuzzParse(f *testing.F) {
 		if problems := l.validate(nil); len(problems) > 0 {
 			t.Fatalf("loaded a file with problems: %v", problems)
 		}
-		if _, err := Compile(l, depsForFuzz()); err != nil {
-			t.Fatalf("valid config does not compile: %v", err)
+		if _, err := l.Router(); err != nil {
+			t.Fatalf("valid config does not route: %v", err)
+		}
+		if _, err := l.KeySet(); err != nil {
+			t.Fatalf("valid config's keys do not compile: %v", err)
 		}
 	})
 }
-
-func depsForFuzz() provider.Deps { return provider.Deps{} }

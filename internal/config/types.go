@@ -1,7 +1,9 @@
 // Package config loads tollgate.yaml: strict YAML decoding (an unknown key is an error
 // naming it and its line), ${ENV} expansion in every string value, defaults, and a
-// validation that reports every problem at once. Compile (compile.go) turns the declared
-// File into the Runtime that serves requests; it runs once per load, never per request.
+// validation that reports every problem at once. It is the schema and nothing more: pure,
+// no I/O beyond reading the file. Routes and keys compile from it here (routes.go);
+// providers and their credential sources are assembled by internal/assembly, once per
+// load, never per request, and only by the process that serves.
 package config
 
 // File is the declared configuration, exactly as written in tollgate.yaml.

@@ -78,6 +78,8 @@ type ErrorTranslator interface {
 }
 
 // Config is the declared configuration of one provider, as the config package decodes it.
+// It stays comparable: a reload reuses a provider, and its credential cache, when its
+// Config is unchanged (internal/assembly).
 type Config struct {
 	Name       string
 	Type       string
