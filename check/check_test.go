@@ -17,7 +17,7 @@ func TestCheckFindsEveryProblem(t *testing.T) {
 		t.Fatal("ok with problems")
 	}
 	want := []string{
-		"providers[0].api_key: environment variable CHECK_TEST_KEY is not set",
+		"providers[0] (anthropic).api_key: environment variable CHECK_TEST_KEY is not set",
 		`envoy: provider "openrouter-eu" has no route matching x-tollgate-provider: openrouter-eu`,
 	}
 	if len(r.Errors) != len(want) {

@@ -61,3 +61,17 @@ func TestVersionAndHelpFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestPricesNeedsNoSecrets: `prices MODEL -config F` takes flags after the models and
+// prices through the config's rules without any provider secret being set.
+func TestPricesNeedsNoSecrets(t *testing.T) {
+	cfg := "providers:\n  - name: anthropic\n    type: anthropic\n    api_key: ${TOLLGATE_TEST_NEVER_SET_KEY}\nmodels:\n  - match: claude-*\n    provider: anthropic\n"
+	path := filepath.Join(t.TempDir(), "tollgate.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run("prices", "claude-opus-4-6", "-config", path)
+	if code != 0 || !strings.Contains(out, "claude-opus-4-6") || !strings.Contains(out, "fast mode") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+}

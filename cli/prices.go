@@ -34,7 +34,7 @@ func loadPrices(ctx context.Context, cfgPath string) (*priceContext, error) {
 	var l *config.Loaded
 	if cfgPath != "" {
 		var err error
-		if l, err = config.LoadFile(cfgPath); err != nil {
+		if l, err = config.LoadFileIgnoringUnset(cfgPath); err != nil {
 			return nil, err
 		}
 		if pc.routes, err = l.Router(); err != nil {
@@ -108,11 +108,9 @@ func runPrices(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return failed
 }
 
-// smokePricer prices smoke results as the gateway would; nil without a config.
+// smokePricer prices smoke results as the gateway would: with a config, through its
+// rules, pricing.url and overrides; without one, by model name in the built-in table.
 func smokePricer(ctx context.Context, cfgPath string) (func(smoke.Target, usage.Usage) (float64, bool), error) {
-	if cfgPath == "" {
-		return nil, nil
-	}
 	pc, err := loadPrices(ctx, cfgPath)
 	if err != nil {
 		return nil, err
@@ -126,6 +124,7 @@ func smokePricer(ctx context.Context, cfgPath string) (func(smoke.Target, usage.
 		if !ok {
 			return 0, false
 		}
-		return p.Cost(u), true
+		cost, err := p.Bill(u)
+		return cost, err == nil
 	}, nil
 }

@@ -75,7 +75,7 @@ func smokeTargets(ctx context.Context, gw, key, cfgPath, models string) ([]smoke
 		names = strings.Split(models, ",")
 	}
 	if cfgPath != "" {
-		l, err := config.LoadFile(cfgPath)
+		l, err := config.LoadFileIgnoringUnset(cfgPath)
 		if err != nil {
 			return nil, err
 		}

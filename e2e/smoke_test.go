@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -137,7 +138,8 @@ func TestSmoke(t *testing.T) {
 			name: "a model no rule routes, no config", wantExit: 1,
 			want: []smokeWant{
 				{"mistral-e2e-unrouted", "-", 404, "", pricing.Query{}, "HTTP 404", true},
-				{claudeModel, "-", 200, "anthropic_stream", pricing.Query{}, "", false},
+				// Without a config, the built-in table prices the model by its name.
+				{claudeModel, "-", 200, "anthropic_stream", pricing.Query{ClientModel: claudeModel}, "", false},
 			},
 		},
 	}
@@ -220,6 +222,9 @@ func checkSmokeRow(t *testing.T, got smokeRow, w smokeWant, fx map[string]usaget
 		if !got.Usage.IsZero() {
 			t.Errorf("%s: a failed model reports tokens %+v", w.model, got.Usage)
 		}
+		if got.Cost != "-" {
+			t.Errorf("%s: a failed model says cost %q, want -", w.model, got.Cost)
+		}
 		return
 	}
 	if got.Result != "ok" {
@@ -293,12 +298,30 @@ func TestSmokeListsModels(t *testing.T) {
 	}
 	fx := fixtures(t)
 	failed := 0
+	builtin, err := pricing.NewTable(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, r := range rows {
-		if r.Provider != "-" || r.Cost != "unpriced" {
-			t.Errorf("%s: provider %q cost %q without a config, want - and unpriced", r.Model, r.Provider, r.Cost)
+		if r.Provider != "-" {
+			t.Errorf("%s: provider %q without a config, want -", r.Model, r.Provider)
 		}
 		if r.Result != "ok" {
 			failed++
+			if r.Cost != "-" {
+				t.Errorf("%s: a failed row says cost %q, want -", r.Model, r.Cost)
+			}
+		} else {
+			// Without a config the built-in table prices the model by its name.
+			want := "unpriced"
+			if p, _, ok := builtin.Resolve(pricing.Query{ClientModel: r.Model}); ok {
+				if c, err := p.Bill(r.Usage); err == nil {
+					want = fmt.Sprintf("%.6f", c)
+				}
+			}
+			if r.Cost != want {
+				t.Errorf("%s: cost %q without a config, want %q (built-in table)", r.Model, r.Cost, want)
+			}
 		}
 		if _, ok := s.Providers[providerOf[r.Model]]; !ok {
 			// bedrock-tokyo, vertex: no stand-in (nor credentials) in the default stack.

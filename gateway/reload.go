@@ -37,7 +37,7 @@ func (g *Gateway) commit(l *config.Loaded, sum [32]byte) {
 	if g.opts.LogLevel != nil {
 		_ = g.opts.LogLevel.UnmarshalText([]byte(l.Server.LogLevel))
 	}
-	if l.Keys == nil {
+	if len(l.Keys) == 0 { // keys: [] is as open as no keys at all
 		g.log.Warn("no client keys configured: the gateway accepts every request")
 	}
 }

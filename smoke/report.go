@@ -14,11 +14,15 @@ func Print(w io.Writer, results []Result) int {
 	failed := 0
 	for _, r := range results {
 		result, cost := "ok", "unpriced"
-		if !r.OK() {
+		switch {
+		case !r.OK():
 			failed++
 			result = "FAIL: " + r.Err.Error()
-		}
-		if r.Priced {
+			cost = "-" // a failed request has nothing to price
+			if r.Priced {
+				cost = fmt.Sprintf("%.6f", r.Cost)
+			}
+		case r.Priced:
 			cost = fmt.Sprintf("%.6f", r.Cost)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%d\t%d\t%d\t%s\t%s\n", r.Model, dash(r.Provider), r.Status,

@@ -31,9 +31,25 @@ func LoadFile(path string) (*Loaded, error) {
 	return Parse(path, data, os.LookupEnv)
 }
 
+// LoadFileIgnoringUnset reads and validates a config file like LoadFile, except that a
+// ${VAR} that is not set is no error: its field stays empty and unvalidated. It is for
+// commands that need only the rules and prices (tollgate prices, smoke -config), which
+// must not demand every provider's secret.
+func LoadFileIgnoringUnset(path string) (*Loaded, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return parse(path, data, os.LookupEnv, false)
+}
+
 // Parse decodes data strictly, expands ${VAR} with lookup, applies defaults and
 // validates. The error lists every problem found, one per line.
 func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Loaded, error) {
+	return parse(name, data, lookup, true)
+}
+
+func parse(name string, data []byte, lookup func(string) (string, bool), requireSet bool) (*Loaded, error) {
 	var f File
 	if err := decodeStrict(data, &f); err != nil {
 		return nil, fmt.Errorf("%s", yamlError(name, err))
@@ -41,7 +57,8 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Loade
 	l := &Loaded{Path: name}
 	var problems []string
 	seen := map[string]bool{}
-	unset := map[string]bool{} // fields whose ${VAR} is missing: reported once, not re-validated
+	unset := map[string]bool{}  // fields whose ${VAR} is missing: reported once, not re-validated
+	var missingVars [][2]string // field path, variable
 	expandStrings(reflect.ValueOf(&f).Elem(), "", func(path, s string) string {
 		out, missing, refs := expand(s, lookup)
 		for _, r := range refs {
@@ -51,11 +68,16 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Loade
 			}
 		}
 		for _, m := range missing {
-			problems = append(problems, fmt.Sprintf("%s: environment variable %s is not set", path, m))
+			if requireSet {
+				missingVars = append(missingVars, [2]string{path, m})
+			}
 			unset[path] = true
 		}
 		return out
 	})
+	for _, mv := range missingVars {
+		problems = append(problems, fmt.Sprintf("%s: environment variable %s is not set", f.namedPath(mv[0]), mv[1]))
+	}
 	sort.Strings(l.EnvVars)
 	f.applyDefaults()
 	problems = append(problems, f.validate(unset)...)
@@ -193,4 +215,17 @@ func yamlName(f reflect.StructField) string {
 		return f.Name
 	}
 	return tag
+}
+
+// namedPath adds the provider's name to a field path under providers[i], as every other
+// provider error names it: "providers[1] (azure-east).api_key".
+func (f *File) namedPath(path string) string {
+	var i int
+	var rest string
+	if n, _ := fmt.Sscanf(path, "providers[%d]", &i); n != 1 || i < 0 || i >= len(f.Providers) || f.Providers[i].Name == "" {
+		return path
+	}
+	prefix := fmt.Sprintf("providers[%d]", i)
+	rest = path[len(prefix):]
+	return fmt.Sprintf("%s (%s)%s", prefix, f.Providers[i].Name, rest)
 }
