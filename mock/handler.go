@@ -13,9 +13,9 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/tollgate/tollgate/internal/jsonlimit"
 	"github.com/tollgate/tollgate/llm/api"
 	"github.com/tollgate/tollgate/llm/usage"
-	"github.com/tollgate/tollgate/internal/jsonlimit"
 )
 
 // maxBody is the largest request body accepted; larger ones get 413.

@@ -1,4 +1,4 @@
-package fakeprovider
+package mock
 
 import (
 	"crypto"
@@ -37,7 +37,7 @@ type VertexOptions struct {
 	// RawPredict answers :rawPredict, StreamRawPredict :streamRawPredict (SSE) and
 	// CountTokens models/count-tokens:rawPredict.
 	RawPredict, StreamRawPredict, CountTokens *Fixture
-	// ClientKeys, Chunk, Pace and Logger are as in Options.
+	// ClientKeys, Chunk, Pace and Logger are as in ProviderOptions.
 	ClientKeys []string
 	Chunk      int
 	Pace       time.Duration
@@ -64,7 +64,7 @@ func NewVertex(o VertexOptions) *Vertex {
 		routes[base+m+":streamRawPredict"] = Route{Stream: o.StreamRawPredict, AlwaysStream: true}
 	}
 	routes[base+"count-tokens:rawPredict"] = Route{JSON: o.CountTokens}
-	v.Provider = New(Options{Name: o.Name, Auth: v.checkRequest, ClientKeys: o.ClientKeys,
+	v.Provider = NewProvider(ProviderOptions{Name: o.Name, Auth: v.checkRequest, ClientKeys: o.ClientKeys,
 		Routes: routes, Chunk: o.Chunk, Pace: o.Pace, Logger: o.Logger})
 	return v
 }

@@ -1,8 +1,4 @@
-// Package fakeprovider serves recorded LLM provider responses on 127.0.0.1 for the
-// end-to-end tests: it checks the provider credential arrived (and no client key did),
-// records every request it got and every byte it sent, and replays recorded bodies with
-// realistic pacing — streams in small flushed writes whose boundaries split events.
-package fakeprovider
+package mock
 
 import (
 	"bytes"
@@ -36,8 +32,8 @@ type Route struct {
 // Auth checks a request's credentials; it returns a description of what is wrong.
 type Auth func(r *http.Request, body []byte) error
 
-// Options configure a Provider.
-type Options struct {
+// ProviderOptions configure a Provider.
+type ProviderOptions struct {
 	// Name is for messages.
 	Name string
 	// Auth checks the provider credential.
@@ -66,7 +62,7 @@ type Exchange struct {
 // Provider is a running fake provider.
 type Provider struct {
 	*httptest.Server
-	opts Options
+	opts ProviderOptions
 
 	mu        sync.Mutex
 	idle      *sync.Cond
@@ -75,8 +71,8 @@ type Provider struct {
 	failures  []string
 }
 
-// New starts a provider on 127.0.0.1.
-func New(opts Options) *Provider {
+// NewProvider starts a provider on 127.0.0.1.
+func NewProvider(opts ProviderOptions) *Provider {
 	if opts.Chunk == 0 {
 		opts.Chunk = 48
 	}

@@ -1,4 +1,4 @@
-package fakeprovider
+package mock
 
 import (
 	"bytes"
@@ -48,7 +48,7 @@ type BedrockOptions struct {
 	// Invoke answers /model/{id}/invoke, Stream /model/{id}/invoke-with-response-stream
 	// (an AWS event stream, see BedrockStream), CountTokens /model/{id}/count-tokens.
 	Invoke, Stream, CountTokens *Fixture
-	// ClientKeys, Chunk, Pace and Logger are as in Options.
+	// ClientKeys, Chunk, Pace and Logger are as in ProviderOptions.
 	ClientKeys []string
 	Chunk      int
 	Pace       time.Duration
@@ -76,7 +76,7 @@ func NewBedrock(o BedrockOptions) *Bedrock {
 		routes["/model/"+m+"/invoke-with-response-stream"] = Route{Stream: o.Stream, AlwaysStream: true}
 		routes["/model/"+m+"/count-tokens"] = Route{JSON: o.CountTokens}
 	}
-	b.Provider = start(Options{Name: o.Name, Auth: b.checkRequest, ClientKeys: o.ClientKeys,
+	b.Provider = start(ProviderOptions{Name: o.Name, Auth: b.checkRequest, ClientKeys: o.ClientKeys,
 		Routes: routes, Chunk: o.Chunk, Pace: o.Pace, Logger: o.Logger}, b.verify)
 	return b
 }
@@ -86,7 +86,7 @@ func (b *Bedrock) Verified() int { return int(b.verified.Load()) }
 
 // start is New with a check that runs before the Provider's own (guard answers the
 // request itself when it returns false).
-func start(opts Options, guard func(p *Provider, w http.ResponseWriter, r *http.Request, body []byte) bool) *Provider {
+func start(opts ProviderOptions, guard func(p *Provider, w http.ResponseWriter, r *http.Request, body []byte) bool) *Provider {
 	if opts.Chunk == 0 {
 		opts.Chunk = 48
 	}
