@@ -6,47 +6,29 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"sync"
 	"time"
-
-	"github.com/tidwall/gjson"
 )
-
-// Fixture is one recorded response.
-type Fixture struct {
-	Status      int // 0 means 200
-	ContentType string
-	Body        []byte
-}
-
-// Route is what one path answers: Stream when the request asks for a stream (the
-// body's "stream": true, or Always), else JSON.
-type Route struct {
-	JSON, Stream *Fixture
-	// AlwaysStream answers Stream whatever the body says (Bedrock/Vertex stream paths).
-	AlwaysStream bool
-}
-
-// Auth checks a request's credentials; it returns a description of what is wrong.
-type Auth func(r *http.Request, body []byte) error
 
 // ProviderOptions configure a Provider.
 type ProviderOptions struct {
 	// Name is for messages.
 	Name string
-	// Auth checks the provider credential.
+	// Auth checks the provider credential (and whatever else the upstream requires of a
+	// request); it runs after the ClientKeys check. Required.
 	Auth Auth
 	// ClientKeys must appear in no request header.
 	ClientKeys []string
-	// Routes maps a request path (without the query) to its answer.
+	// Routes maps a request path (without the query) to its recorded answer.
 	Routes map[string]Route
-	// Chunk is the size of each write of a stream (0: 48 bytes); Pace the pause between
-	// writes (0: 1ms).
+	// Handler answers the requests whose path is not in Routes: New(opts, nil) gives the
+	// generated answers of `tollgate mock`. Nil: such a request is a 404 and a failure.
+	Handler http.Handler
+	// Chunk is the size of each write of a replayed stream (0: 48 bytes); Pace the pause
+	// between writes (0: 1ms).
 	Chunk int
 	Pace  time.Duration
-	// Logger; nil discards.
+	// Logger receives the HTTP server's errors; nil discards.
 	Logger *slog.Logger
 }
 
@@ -59,10 +41,16 @@ type Exchange struct {
 	Sent                      []byte
 }
 
-// Provider is a running fake provider.
+// Provider is a running fake provider on 127.0.0.1. Every request is first checked
+// (no client key in any header, then Auth); a request that fails is refused (401, or
+// what a Refusal says) and recorded as a failure. The others are answered by their
+// Route, replayed, or by the Handler. Every request and every byte sent is recorded.
 type Provider struct {
-	*httptest.Server
+	// URL is the base URL, http://127.0.0.1:PORT.
+	URL string
+
 	opts ProviderOptions
+	srv  *server
 
 	mu        sync.Mutex
 	idle      *sync.Cond
@@ -84,9 +72,12 @@ func NewProvider(opts ProviderOptions) *Provider {
 	}
 	p := &Provider{opts: opts}
 	p.idle = sync.NewCond(&p.mu)
-	p.Server = httptest.NewServer(http.HandlerFunc(p.serve))
+	p.URL, p.srv = listen(http.HandlerFunc(p.serve), opts.Logger)
 	return p
 }
+
+// Close stops the provider and waits for the requests in flight.
+func (p *Provider) Close() { p.srv.close() }
 
 // Exchanges waits until no request is in flight and returns the requests so far.
 func (p *Provider) Exchanges() []Exchange {
@@ -126,85 +117,41 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request) {
 		p.fail("reading the body: %v", err)
 		return
 	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	ex := Exchange{Method: r.Method, Host: r.Host, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery,
 		Header: r.Header.Clone(), Body: body}
+	tw := &tee{ResponseWriter: w}
 	defer func() {
+		ex.Status, ex.Sent = tw.result()
 		p.mu.Lock()
 		p.exchanges = append(p.exchanges, ex)
 		p.mu.Unlock()
 	}()
 	if err := p.check(r, body); err != nil {
 		p.fail("%s %s: %v", r.Method, ex.Path, err)
-		ex.Status = http.StatusUnauthorized
-		w.WriteHeader(ex.Status)
+		refuse(tw, err)
 		return
 	}
 	route, ok := p.opts.Routes[r.URL.Path]
 	if !ok {
 		route, ok = p.opts.Routes[ex.Path]
 	}
-	if !ok {
+	switch {
+	case ok:
+		p.replay(tw, r, route, body)
+	case p.opts.Handler != nil:
+		p.opts.Handler.ServeHTTP(tw, r)
+	default:
 		p.fail("no route for %s %s", r.Method, ex.Path)
-		ex.Status = http.StatusNotFound
-		w.WriteHeader(ex.Status)
-		return
+		tw.WriteHeader(http.StatusNotFound)
 	}
-	f := route.JSON
-	streamed := route.AlwaysStream || gjson.GetBytes(body, "stream").Bool()
-	if streamed {
-		f = route.Stream
-	}
-	if f == nil {
-		p.fail("%s %s: no fixture (stream=%v)", r.Method, ex.Path, streamed)
-		ex.Status = http.StatusNotFound
-		w.WriteHeader(ex.Status)
-		return
-	}
-	ex.Status = f.Status
-	if ex.Status == 0 {
-		ex.Status = http.StatusOK
-	}
-	w.Header().Set("Content-Type", f.ContentType)
-	var sent bytes.Buffer
-	if !streamed {
-		w.Header().Set("Content-Length", fmt.Sprint(len(f.Body)))
-		w.WriteHeader(ex.Status)
-		n, _ := w.Write(f.Body)
-		sent.Write(f.Body[:n])
-		ex.Sent = sent.Bytes()
-		return
-	}
-	w.WriteHeader(ex.Status)
-	rc := http.NewResponseController(w)
-	_ = rc.Flush()
-	for off := 0; off < len(f.Body); off += p.opts.Chunk {
-		end := min(off+p.opts.Chunk, len(f.Body))
-		n, err := w.Write(f.Body[off:end])
-		sent.Write(f.Body[off : off+n])
-		if err != nil || end == len(f.Body) {
-			// The last piece is not flushed: it leaves with the end of the body, as a
-			// provider that ends its response right after the last event does.
-			break
-		}
-		if rc.Flush() != nil {
-			break
-		}
-		time.Sleep(p.opts.Pace)
-	}
-	ex.Sent = sent.Bytes()
 }
 
-// check runs the credential checks: the provider's own, then that no client key
-// reached the provider in any header.
+// check runs the credential checks: that no client key reached the provider in any
+// header, then the provider's own.
 func (p *Provider) check(r *http.Request, body []byte) error {
-	for name, vs := range r.Header {
-		for _, v := range vs {
-			for _, k := range p.opts.ClientKeys {
-				if k != "" && strings.Contains(v, k) {
-					return fmt.Errorf("the client's key arrived in header %s", name)
-				}
-			}
-		}
+	if err := NoClientKeys(p.opts.ClientKeys...)(r, body); err != nil {
+		return err
 	}
 	if p.opts.Auth == nil {
 		return fmt.Errorf("no credential check configured")
