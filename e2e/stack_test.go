@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tollgate/tollgate/e2e/fakeprovider"
 	"github.com/tollgate/tollgate/e2e/harness"
 	"github.com/tollgate/tollgate/envoy"
 	"github.com/tollgate/tollgate/gateway"
+	"github.com/tollgate/tollgate/mock"
 )
 
 // Keys: the provider credentials of testdata/tollgate.yaml and the client keys.
@@ -37,7 +37,7 @@ type stack struct {
 	// URL is the harness (the "Envoy listener"); AdminURL is tollgate's admin server.
 	URL, AdminURL string
 	// Providers are the fake providers by Envoy cluster name.
-	Providers map[string]*fakeprovider.Provider
+	Providers map[string]*mock.Provider
 	// Logs holds tollgate's log output.
 	Logs *syncBuffer
 }
@@ -52,7 +52,7 @@ func repoRoot() string {
 // envoy/envoy.yaml in front of it, each Envoy cluster given mapped to its fake provider
 // (nil: fake anthropic, openai and azure-east providers replaying the recorded
 // fixtures). Everything stops when the test ends.
-func startStack(t *testing.T, providers map[string]*fakeprovider.Provider) *stack {
+func startStack(t *testing.T, providers map[string]*mock.Provider) *stack {
 	t.Helper()
 	if providers == nil {
 		providers = openAIProviders(t)

@@ -1,4 +1,4 @@
-package fakeprovider
+package mock
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package fakeprovider
+package mock
 
 import (
 	"io"
@@ -25,7 +25,7 @@ func TestChecksAndReplay(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p := New(Options{Name: "t", Auth: AnthropicAuth("prov"), ClientKeys: []string{"client-key"}, Chunk: 7,
+			p := NewProvider(ProviderOptions{Name: "t", Auth: AnthropicAuth("prov"), ClientKeys: []string{"client-key"}, Chunk: 7,
 				Routes: map[string]Route{"/v1/messages": {
 					JSON:   &Fixture{ContentType: "application/json", Body: []byte(`{"ok":true}`)},
 					Stream: &Fixture{ContentType: "text/event-stream", Body: []byte(body)},
