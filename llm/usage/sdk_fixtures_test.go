@@ -1,8 +1,8 @@
 package usage_test
 
-// The recorded fixtures in testdata (and the Bedrock events in
-// llm/eventstream/testdata, the count-tokens answers in e2e/testdata/cloud) were written
-// by the same people who wrote the extractors. So that the two cannot agree only with
+// The fixtures in testdata (and the Bedrock events in llm/eventstream/testdata, the
+// count-tokens answers in e2e/testdata/cloud) were written by hand, by the same people
+// who wrote the extractors. So that the two cannot agree only with
 // each other, every fixture is also read by the official SDKs, the way a client reads
 // it: anthropic-sdk-go and openai-go are given the fixture as the HTTP response of a
 // fake transport and parse it with their own decoders (SSE framing, event unions,
@@ -123,7 +123,7 @@ func TestFixturesAgreeWithSDKs(t *testing.T) {
 	}
 }
 
-// TestBedrockFixturesAgreeWithSDK: the Anthropic events of the recorded Bedrock stream
+// TestBedrockFixturesAgreeWithSDK: the Anthropic events of the Bedrock stream fixture
 // (llm/eventstream/testdata/stream_events.jsonl), framed as InvokeModelWithResponseStream
 // chunks, are read by anthropic-sdk-go's Bedrock client (which decodes the AWS event
 // stream itself), by tollgate's event-stream decoder and extractor, and compared with the
@@ -688,7 +688,7 @@ func extraMember(problem string) (string, bool) {
 
 // --- fixtures and the fake transport ------------------------------------------------
 
-// replayTransport answers every request with one recorded body.
+// replayTransport answers every request with one fixture body.
 type replayTransport struct {
 	contentType string
 	body        []byte
@@ -747,7 +747,7 @@ func readFile(t *testing.T, path string) []byte {
 	return b
 }
 
-// bedrockEvents are the Anthropic events of the recorded Bedrock stream, one per line.
+// bedrockEvents are the Anthropic events of the Bedrock stream fixture, one per line.
 func bedrockEvents(t *testing.T) [][]byte {
 	t.Helper()
 	raw := readFile(t, filepath.Join(repoRoot(t), "llm", "eventstream", "testdata", "stream_events.jsonl"))
