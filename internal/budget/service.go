@@ -10,6 +10,7 @@ import (
 
 	rlsv3 "github.com/envoyproxy/go-control-plane/envoy/service/ratelimit/v3"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials/insecure"
 )
 
@@ -105,9 +106,17 @@ func New(conn grpc.ClientConnInterface, o Options) (*Service, error) {
 }
 
 // Dial connects (lazily, in plaintext unless opts say otherwise) to address and
-// returns a Service that closes the connection on Close.
+// returns a Service that closes the connection on Close. Reconnection backs off to at
+// most 5s (gRPC's default grows to 2 minutes), so that a restarted rate-limit service
+// is used again within seconds.
 func Dial(address string, o Options, opts ...grpc.DialOption) (*Service, error) {
-	opts = append([]grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}, opts...)
+	opts = append([]grpc.DialOption{
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 5 * time.Second},
+			MinConnectTimeout: time.Second,
+		}),
+	}, opts...)
 	conn, err := grpc.NewClient(address, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("ratelimit address %q: %w", address, err)
