@@ -64,9 +64,9 @@ func (c *charger) run() {
 	}
 }
 
-// send makes the charge call, retrying failures after which the charge surely did not
-// count: the connection (unavailable) or Redis (unknown_code) failed. A timeout may
-// have counted, so it is not retried.
+// send makes the charge call, retrying failures after which the charge most likely did
+// not count: the connection (unavailable) or Redis (unknown_code) failed. A timeout or
+// an unusable answer may have counted, so it is not retried.
 func (c *charger) send(r *Request) {
 	s := c.s
 	backoff := s.o.Backoff

@@ -13,7 +13,19 @@
 // only the domain (see RatelimitConfig). At the end of the response, Request.Charge
 // queues one call with hits_addend = the units used, exactly once per request, and
 // returns at once; a bounded pool of workers sends it (see charger.go). With no budget
-// configured, or none that applies, Begin returns nil and costs nothing.
+// configured, or none that applies, Begin returns nil and costs nothing:
+//
+//	r := svc.Begin(cfg.Budgets, team, keyName, clientModel) // nil: nothing to do
+//	switch v := r.Check(ctx); v.Outcome {
+//	case budget.OverBudget: // 429: v.Over.Message(), retry-after v.Over.RetryAfterSeconds()
+//	case budget.Failed: // 503 (failure_mode closed)
+//	}
+//	…
+//	r.Charge(u.Total(), costUSD) // at the end of every response
+//
+// A budget is over when nothing of it remains: the service says OVER_LIMIT only once
+// the count exceeds the limit, and a spent budget should refuse the next request, not
+// let one more through.
 //
 // # Units and rounding
 //
@@ -37,7 +49,9 @@
 // MINUTE, HOUR and DAY windows are exactly the UTC calendar minutes, hours and days, so
 // those windows use their own unit. Its MONTH is 30 days from the epoch, whose start
 // falls inside nearly every calendar month (it fell on 2026-12-03): a counter on MONTH
-// would restart mid-month. So every descriptor carries the calendar period as an entry,
+// would restart mid-month (and its counter shared a key with the DAY counter of the same
+// entries that day, as reference/ratelimit.md saw). So every descriptor carries the
+// calendar period as an entry,
 //
 //	budget=<name>, team|key|all=<scope>, period=2026-12 | 2026-12-03 | 2026-12-03T14 | 2026-12-03T14:05
 //
@@ -65,6 +79,8 @@
 // Every call has a timeout. A failed check lets the request through (failure mode open)
 // or refuses it (closed, the caller answers 503); both are reported to the Observer by
 // reason (timeout, unavailable, unknown_code, bad_response). A failed charge is retried
-// a bounded number of times when it surely did not count (unavailable, unknown_code) and
-// then dropped; a charge that cannot be queued is dropped at once (dropped_charge).
+// a bounded number of times when it most likely did not count (unavailable; unknown_code,
+// which the service answers when Redis fails) and then dropped; a timed-out charge may
+// have counted and is dropped without a retry; a charge that cannot be queued is dropped
+// at once. Every dropped charge is counted (dropped_charge).
 package budget
