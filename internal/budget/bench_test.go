@@ -32,6 +32,7 @@ func BenchmarkRealCheck(b *testing.B) {
 	for _, team := range teams { // the counters exist, as they would in steady state
 		s.Begin(set, team, "alice", "m").Check(context.Background())
 	}
+	b.ReportAllocs()
 	const concurrency = 16
 	lat := make([][]time.Duration, concurrency)
 	var next atomic.Int64

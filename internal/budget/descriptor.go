@@ -92,10 +92,13 @@ func (r *Request) status(p pick, ds *rlsv3.RateLimitResponse_DescriptorStatus, n
 	rl := p.rule
 	name, _, end := period(rl.Window, now)
 	left := min(ds.GetLimitRemaining(), rl.limit)
+	if ds.GetCode() == rlsv3.RateLimitResponse_OVER_LIMIT {
+		left = 0
+	}
 	st := Status{
 		Budget: rl.Name, Per: rl.Per, Window: rl.Window, Scope: unescape(p.scope),
 		Team: r.team, Key: r.key, Shadow: rl.Shadow,
-		Over:   ds.GetCode() == rlsv3.RateLimitResponse_OVER_LIMIT || left == 0,
+		Over:   left == 0,
 		Tokens: rl.Tokens > 0, Limit: float64(rl.limit), Remaining: float64(left),
 		Period: name, Reset: end, RetryAfter: end.Sub(now),
 	}
