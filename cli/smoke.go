@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tollgate/tollgate/llm/api"
 	"github.com/tollgate/tollgate/internal/config"
+	"github.com/tollgate/tollgate/llm/api"
 	"github.com/tollgate/tollgate/smoke"
 )
 

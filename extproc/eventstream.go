@@ -4,9 +4,9 @@ import (
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 
+	"github.com/tollgate/tollgate/internal/metering"
 	"github.com/tollgate/tollgate/llm/api"
 	"github.com/tollgate/tollgate/llm/eventstream"
-	"github.com/tollgate/tollgate/internal/metering"
 	"github.com/tollgate/tollgate/llm/usage"
 )
 

@@ -25,11 +25,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/tollgate/tollgate/gateway"
 	"github.com/tollgate/tollgate/internal/config"
 	"github.com/tollgate/tollgate/internal/metrics"
 	"github.com/tollgate/tollgate/internal/provider"
 	"github.com/tollgate/tollgate/llm/usage/usagetest"
-	"github.com/tollgate/tollgate/gateway"
 )
 
 // The secrets testdata/security.yaml reads through ${VAR}: every test that uses it

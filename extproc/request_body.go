@@ -13,10 +13,10 @@ import (
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
 
-	"github.com/tollgate/tollgate/llm/api"
+	"github.com/tollgate/tollgate/internal/jsonlimit"
 	"github.com/tollgate/tollgate/internal/keys"
 	"github.com/tollgate/tollgate/internal/provider"
-	"github.com/tollgate/tollgate/internal/jsonlimit"
+	"github.com/tollgate/tollgate/llm/api"
 )
 
 // ProviderHeader names the provider a request goes to; Envoy's routes match on it.

@@ -6,8 +6,8 @@ import (
 
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 
-	"github.com/tollgate/tollgate/llm/api"
 	"github.com/tollgate/tollgate/internal/keys"
+	"github.com/tollgate/tollgate/llm/api"
 )
 
 // onRequestHeaders classifies the path, authenticates the client and answers what

@@ -7,8 +7,8 @@ import (
 
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
-	"github.com/tollgate/tollgate/llm/api"
 	"github.com/tollgate/tollgate/internal/credentials"
+	"github.com/tollgate/tollgate/llm/api"
 )
 
 func init() { Register("bedrock", newBedrock) }
