@@ -36,7 +36,9 @@ func NewExtractor(k api.Kind) Extractor {
 		return &openAIChat{}
 	case api.OpenAIResponses:
 		return &openAIResponses{}
-	case api.AnthropicMessages, api.BedrockInvoke, api.BedrockInvokeStream,
+	case api.BedrockInvokeStream:
+		return &bedrockStream{}
+	case api.AnthropicMessages, api.BedrockInvoke,
 		api.VertexRawPredict, api.VertexStreamRawPredict:
 		return &anthropic{}
 	default:
