@@ -46,8 +46,9 @@ func newBedrock(cfg Config, deps Deps) (Provider, error) {
 	return p, nil
 }
 
-func (p *bedrockProvider) Name() string { return p.name }
-func (p *bedrockProvider) Type() string { return "bedrock" }
+func (p *bedrockProvider) Name() string      { return p.name }
+func (p *bedrockProvider) Type() string      { return "bedrock" }
+func (p *bedrockProvider) GenAIName() string { return "aws.bedrock" }
 
 // Host is the upstream host the requests are signed for; Envoy's route must send them
 // there (host rewrite).
