@@ -148,9 +148,11 @@ type recordingSink struct {
 	fails  []error
 }
 
-func (s *recordingSink) Event(name string, data []byte) { s.events = append(s.events, name+string(data)) }
-func (s *recordingSink) Body([]byte)                    { panic("a stream translator passed a whole body") }
-func (s *recordingSink) Fail(err error)                 { s.fails = append(s.fails, err) }
+func (s *recordingSink) Event(name string, data []byte) {
+	s.events = append(s.events, name+string(data))
+}
+func (s *recordingSink) Body([]byte)    { panic("a stream translator passed a whole body") }
+func (s *recordingSink) Fail(err error) { s.fails = append(s.fails, err) }
 
 // TestBedrockTranslatorFeedsTheMeter: the translator decodes once; the sink gets every
 // upstream event as Bedrock sent it, and one Fail when the stream stops decoding.
