@@ -67,11 +67,11 @@ func (p *vertexProvider) Prepare(ctx context.Context, r *Request) (Mutation, err
 		return m, err
 	}
 	m.Path, m.Body = path, body
-	ctx, cancel := context.WithTimeout(ctx, p.deps.CredentialTimeout)
+	tctx, cancel := context.WithTimeout(ctx, p.deps.CredentialTimeout)
 	defer cancel()
-	tok, err := p.tokens.Token(ctx)
+	tok, err := p.tokens.Token(tctx)
 	if err != nil {
-		return Mutation{}, credentialUnavailable(p.deps, p.name, "vertex", err)
+		return Mutation{}, credentialUnavailable(ctx, p.deps, p.name, "vertex", err)
 	}
 	m.Set("authorization", "Bearer "+tok)
 	return m, nil
