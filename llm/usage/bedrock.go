@@ -2,6 +2,7 @@ package usage
 
 import (
 	"bytes"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
@@ -27,7 +28,8 @@ type bedrockStream struct {
 
 func (e *bedrockStream) Event(name string, data []byte) bool {
 	if bytes.Contains(data, invocationMetricsKey) {
-		if m := gjson.GetBytes(data, "amazon-bedrock-invocationMetrics"); m.IsObject() {
+		// A string view of data, used only during this call, saves gjson's copy.
+		if m := gjson.Get(unsafe.String(&data[0], len(data)), "amazon-bedrock-invocationMetrics"); m.IsObject() {
 			e.reported = Usage{
 				Input:      m.Get("inputTokenCount").Int(),
 				Output:     m.Get("outputTokenCount").Int(),
