@@ -27,7 +27,8 @@ type bedrockStream struct {
 }
 
 func (e *bedrockStream) Event(name string, data []byte) bool {
-	if bytes.Contains(data, invocationMetricsKey) {
+	typ := eventType(name, data)
+	if typ == anthropicMessageStop && bytes.Contains(data, invocationMetricsKey) {
 		// A string view of data, used only during this call, saves gjson's copy.
 		if m := gjson.Get(unsafe.String(&data[0], len(data)), "amazon-bedrock-invocationMetrics"); m.IsObject() {
 			e.reported = Usage{
@@ -39,7 +40,7 @@ func (e *bedrockStream) Event(name string, data []byte) bool {
 			e.hasReported = true
 		}
 	}
-	return e.anthropic.Event(name, data)
+	return e.anthropic.event(typ, data)
 }
 
 func (e *bedrockStream) Reported() (Usage, bool) { return e.reported, e.hasReported }

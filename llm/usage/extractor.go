@@ -105,7 +105,7 @@ var knownTypes = map[string]string{}
 func init() {
 	for _, t := range []string{
 		anthropicMessageStart, anthropicMessageDelta, anthropicBlockDelta, "content_block_start",
-		"content_block_stop", "message_stop", "ping", "error",
+		"content_block_stop", anthropicMessageStop, "ping", "error",
 	} {
 		knownTypes[t] = t
 	}
