@@ -20,6 +20,9 @@ type outcome struct {
 	priced      bool
 	interrupted bool
 	meterErr    error
+	// reported is the provider's own second count of the usage, if its stream has one.
+	reported    usage.Usage
+	hasReported bool
 	duration    time.Duration
 	ttft        time.Duration
 }
@@ -36,6 +39,7 @@ func (st *stream) finish(interrupted bool) *structpb.Struct {
 	if m := st.resp.meter; m != nil {
 		res := m.Finish()
 		o.usage, o.meterErr = res.Usage, res.Err
+		o.reported, o.hasReported = res.Reported, res.HasReported
 		if st.streamed && !res.FirstContentAt.IsZero() {
 			o.ttft = res.FirstContentAt.Sub(st.start)
 		}

@@ -2,7 +2,6 @@ package extproc
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -70,8 +69,11 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 	for _, k := range keys.CredentialHeaders {
 		delete(preq.Headers, k)
 	}
-	mut, err := st.prov.Prepare(context.Background(), &preq)
+	mut, err := st.prov.Prepare(st.ctx, &preq)
 	if err != nil {
+		if st.ctx.Err() != nil {
+			return st.cancelled(err)
+		}
 		var ae *api.Error
 		if errors.As(err, &ae) {
 			return st.reject(ae)
@@ -84,6 +86,17 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 	}
 	st.phase = phaseForwarded
 	return st.requestMutation(b.Body, mut)
+}
+
+// cancelled answers a request whose ext_proc stream was cancelled while the provider
+// prepared it (Envoy gave up: the client went away). The answer is never delivered and
+// is not recorded as the request's outcome: the stream's end records the request as
+// interrupted, with no status.
+func (st *stream) cancelled(err error) *extprocv3.ProcessingResponse {
+	st.log.Debug("stream cancelled while preparing the request", "request_id", st.hdr.requestID,
+		"provider", st.route.Provider, "err", err)
+	e := api.Errorf(http.StatusServiceUnavailable, "the request was cancelled")
+	return immediate(e.Status, "application/json", e.Body(st.kind), "tollgate_cancelled")
 }
 
 // requestModel reads and checks the body's model; the Bedrock and Vertex native paths
