@@ -16,11 +16,11 @@ func (st *stream) record(o *outcome) {
 	}
 	team, model, prov := st.identity.Team, st.route.Model, st.route.Provider
 	if st.routed {
-		model = st.srv.models.label(model, st.route.Pattern)
+		model = st.srv.models.label(team, model, st.route.Pattern)
 	}
-	code := strconv.Itoa(st.code)
-	if st.code == 0 {
-		code = "0" // no response status: the stream ended first
+	code := "0" // no response status: the stream ended first
+	if st.code >= 100 && st.code <= 599 {
+		code = strconv.Itoa(st.code) // only valid HTTP statuses become label values
 	}
 	m.Requests.WithLabelValues(team, model, prov, code).Inc()
 	if !st.routed {

@@ -277,3 +277,22 @@ func TestSIGHUPReloads(t *testing.T) {
 	}
 	waitFor(t, func() bool { return len(g.Server().Runtime().Router().ExactModels()) == 1 })
 }
+
+// TestReloadGaugeRecoversWhenTheFileIsReverted: a bad edit sets
+// tollgate_config_last_reload_successful to 0; reverting the file to the running config
+// sets it back to 1 without a reload (nothing changed).
+func TestReloadGaugeRecoversWhenTheFileIsReverted(t *testing.T) {
+	g, path, _, _, _ := start(t, baseConfig)
+	running := g.Server().Runtime()
+	if err := os.WriteFile(path, []byte(baseConfig+"bogus: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return testutil.ToFloat64(g.metrics.ReloadSuccess) == 0 })
+	if err := os.WriteFile(path, []byte(baseConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return testutil.ToFloat64(g.metrics.ReloadSuccess) == 1 })
+	if g.Server().Runtime() != running {
+		t.Error("reverting the file rebuilt the runtime")
+	}
+}
