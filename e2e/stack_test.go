@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/e2e/fakeprovider"
-	"github.com/tollgate/tollgate/e2e/harness"
 	"github.com/tollgate/tollgate/envoy"
 	"github.com/tollgate/tollgate/gateway"
+	"github.com/tollgate/tollgate/internal/envoysim"
 )
 
 // Keys: the provider credentials of testdata/tollgate.yaml and the client keys.
@@ -33,7 +33,7 @@ var clientKeys = []string{keyTeamA, keyTeamB}
 // Envoy harness in front of it.
 type stack struct {
 	GW *gateway.Gateway
-	H  *harness.Harness
+	H  *envoysim.Proxy
 	// URL is the harness (the "Envoy listener"); AdminURL is tollgate's admin server.
 	URL, AdminURL string
 	// Providers are the fake providers by Envoy cluster name.
@@ -87,7 +87,7 @@ func startStack(t *testing.T, providers map[string]*fakeprovider.Provider) *stac
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := harness.New(harness.Options{Bootstrap: b, ExtProcAddr: gw.Addr(), Upstreams: upstreams, Logger: log})
+	h, err := envoysim.New(envoysim.Options{Bootstrap: b, ExtProcAddr: gw.Addr(), Upstreams: upstreams, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

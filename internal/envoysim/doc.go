@@ -1,4 +1,4 @@
-// Package harness stands in for Envoy in tests: an HTTP/1.1 listener on 127.0.0.1 that
+// Package envoysim stands in for Envoy: an HTTP/1.1 listener on 127.0.0.1 that
 // behaves like Envoy's HTTP connection manager, ext_proc filter and router for the
 // features tollgate's envoy/envoy.yaml uses. It reads the listener, routes, ext_proc
 // filter config and access log format from the bootstrap (go-control-plane protos, via
@@ -6,7 +6,7 @@
 // the server under test over a real gRPC stream, one stream per HTTP request.
 //
 //	b, _ := envoy.LoadBootstrap("envoy/envoy.yaml")
-//	h, _ := harness.New(harness.Options{Bootstrap: b, ExtProcAddr: gw.Addr(),
+//	h, _ := envoysim.New(envoysim.Options{Bootstrap: b, ExtProcAddr: gw.Addr(),
 //		Upstreams: map[string]string{"anthropic": fake.URL}})
 //	defer h.Close()
 //	// point a client at h.URL()
@@ -54,7 +54,7 @@
 // # Not copied
 //
 //   - HTTP/2 and TLS on either side; real DNS, load balancing, health checks, circuit
-//     breakers, outlier detection, connection pools; the harness always speaks HTTP/1.1.
+//     breakers, outlier detection, connection pools; the stand-in always speaks HTTP/1.1.
 //   - Request bodies are read completely before the filters run (a STREAMED request body
 //     is sent as one chunk); response chunks are sent one at a time (Envoy may have
 //     several in flight); watermarks and flow control.
@@ -70,4 +70,4 @@
 //     x-envoy-* response headers other than what suppress_envoy_headers governs.
 //
 // Configuration outside this list is refused by New rather than approximated.
-package harness
+package envoysim

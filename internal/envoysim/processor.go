@@ -1,4 +1,4 @@
-package harness
+package envoysim
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 // (source/extensions/filters/http/ext_proc/ext_proc.cc, ErrorPrefix).
 const errorPrefix = "ext_proc_error"
 
-// localReply is a response the filter or the harness answers itself.
+// localReply is a response the filter or the stand-in answers itself.
 type localReply struct {
 	code    int
 	headers headerMap
@@ -216,7 +216,7 @@ func (p *processor) overrideMode(resp *extprocv3.ProcessingResponse) *localReply
 		}
 	}
 	if err := supportedMode(o); err != nil {
-		return &localReply{code: http.StatusInternalServerError, details: "harness_unsupported_mode_override"}
+		return &localReply{code: http.StatusInternalServerError, details: "envoysim_unsupported_mode_override"}
 	}
 	next := proto.Clone(o).(*ext_procfilterv3.ProcessingMode)
 	next.RequestHeaderMode = p.mode.GetRequestHeaderMode()

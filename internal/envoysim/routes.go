@@ -1,4 +1,4 @@
-package harness
+package envoysim
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 )
 
 // routeTable is a compiled inline RouteConfiguration. Only what envoy.yaml can use is
-// supported; anything else is refused when the harness is built, so a route is never
+// supported; anything else is refused when the stand-in is built, so a route is never
 // silently matched differently from Envoy.
 type routeTable struct {
 	vhosts []*vhost

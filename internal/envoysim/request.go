@@ -1,4 +1,4 @@
-package harness
+package envoysim
 
 import (
 	"crypto/rand"
@@ -15,9 +15,9 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
-// exchange is one HTTP request through the harness. Not safe for concurrent use.
+// exchange is one HTTP request through the stand-in. Not safe for concurrent use.
 type exchange struct {
-	h    *Harness
+	h    *Proxy
 	cfg  *config
 	w    http.ResponseWriter
 	r    *http.Request
@@ -30,7 +30,7 @@ type exchange struct {
 	sentHeaders  bool
 }
 
-func newExchange(h *Harness, w http.ResponseWriter, r *http.Request) *exchange {
+func newExchange(h *Proxy, w http.ResponseWriter, r *http.Request) *exchange {
 	x := &exchange{h: h, cfg: h.cfg, w: w, r: r}
 	x.lc.start = time.Now()
 	x.lc.metadata = map[string]*structpb.Struct{}
@@ -129,7 +129,7 @@ func (x *exchange) run() error {
 	}
 
 	// 2. request_body: BUFFERED sends the whole body in one message; STREAMED sends it
-	// as it arrives (here: one chunk, since the harness reads the body first).
+	// as it arrives (here: one chunk, since the stand-in reads the body first).
 	bodyMode := x.p.mode.GetRequestBodyMode()
 	if !eos && bodyMode != ext_procfilterv3.ProcessingMode_NONE && !x.p.complete {
 		if shouldRemoveContentLength(bodyMode, x.p.mode.GetRequestHeaderMode()) {
@@ -272,7 +272,7 @@ func (x *exchange) writeHeaders(code int, hm headerMap) {
 
 // headerOptions applies route-level request/response header additions
 // (HeaderValueOption with append_action; header_parser.cc). Values are literal: the
-// harness does not evaluate %VAR% substitutions in them.
+// stand-in does not evaluate %VAR% substitutions in them.
 func headerOptions(hm *headerMap, opts []*corev3.HeaderValueOption) {
 	for _, o := range opts {
 		k, v := strings.ToLower(o.GetHeader().GetKey()), o.GetHeader().GetValue()

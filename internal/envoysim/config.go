@@ -1,4 +1,4 @@
-package harness
+package envoysim
 
 import (
 	"errors"
@@ -16,7 +16,7 @@ import (
 	"github.com/tollgate/tollgate/envoy"
 )
 
-// Options configure a Harness.
+// Options configure a Proxy.
 type Options struct {
 	// Bootstrap is the Envoy configuration, as envoy.LoadBootstrap returns it.
 	Bootstrap *bootstrapv3.Bootstrap
@@ -32,11 +32,11 @@ type Options struct {
 	Upstreams map[string]string
 	// AccessLog receives the access log lines (nil: kept in memory only).
 	AccessLog io.Writer
-	// Logger is for the harness's own diagnostics; nil discards them.
+	// Logger is for the stand-in's own diagnostics; nil discards them.
 	Logger *slog.Logger
 }
 
-// config is everything the harness reads from the bootstrap, compiled once.
+// config is everything the stand-in reads from the bootstrap, compiled once.
 type config struct {
 	filter      *ext_procfilterv3.ExternalProcessor
 	checker     *checker
@@ -57,7 +57,7 @@ const defaultBufferLimit = 1 << 20
 
 func compileConfig(o Options) (*config, error) {
 	if o.Bootstrap == nil {
-		return nil, errors.New("harness: Options.Bootstrap is required")
+		return nil, errors.New("envoysim: Options.Bootstrap is required")
 	}
 	cms, err := envoy.ConnectionManagers(o.Bootstrap)
 	if err != nil {
@@ -71,7 +71,7 @@ func compileConfig(o Options) (*config, error) {
 		}
 	}
 	if cm == nil {
-		return nil, fmt.Errorf("harness: no HTTP connection manager on listener %q", o.Listener)
+		return nil, fmt.Errorf("envoysim: no HTTP connection manager on listener %q", o.Listener)
 	}
 	c := &config{bufferLimit: defaultBufferLimit, serverName: "envoy", namespaces: map[string]bool{}}
 	for _, l := range o.Bootstrap.GetStaticResources().GetListeners() {
@@ -80,7 +80,7 @@ func compileConfig(o Options) (*config, error) {
 		}
 	}
 	if err := c.compileHCM(cm.HCM); err != nil {
-		return nil, fmt.Errorf("harness: listener %q: %w", cm.Listener, err)
+		return nil, fmt.Errorf("envoysim: listener %q: %w", cm.Listener, err)
 	}
 	return c, nil
 }
@@ -169,7 +169,7 @@ func (c *config) compileExtProc(f *ext_procfilterv3.ExternalProcessor) error {
 	return err
 }
 
-// supportedMode refuses body modes the harness does not emulate.
+// supportedMode refuses body modes the stand-in does not emulate.
 func supportedMode(m *ext_procfilterv3.ProcessingMode) error {
 	for _, b := range []ext_procfilterv3.ProcessingMode_BodySendMode{m.GetRequestBodyMode(), m.GetResponseBodyMode()} {
 		switch b {

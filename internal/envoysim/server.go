@@ -1,4 +1,4 @@
-package harness
+package envoysim
 
 import (
 	"bytes"
@@ -16,9 +16,9 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 )
 
-// Harness is an HTTP/1.1 listener on 127.0.0.1 that stands in for Envoy: connection
+// Proxy is an HTTP/1.1 listener on 127.0.0.1 that stands in for Envoy: connection
 // manager, ext_proc filter and router, configured from an Envoy bootstrap.
-type Harness struct {
+type Proxy struct {
 	cfg    *config
 	opts   Options
 	log    *slog.Logger
@@ -34,14 +34,14 @@ type Harness struct {
 }
 
 // New compiles the bootstrap's listener, dials the ext_proc server and starts serving
-// on 127.0.0.1 (a free port). Configuration the harness cannot emulate faithfully is an
+// on 127.0.0.1 (a free port). Configuration the stand-in cannot emulate faithfully is an
 // error rather than an approximation.
-func New(opts Options) (*Harness, error) {
+func New(opts Options) (*Proxy, error) {
 	cfg, err := compileConfig(opts)
 	if err != nil {
 		return nil, err
 	}
-	h := &Harness{cfg: cfg, opts: opts, log: opts.Logger}
+	h := &Proxy{cfg: cfg, opts: opts, log: opts.Logger}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -55,7 +55,7 @@ func New(opts Options) (*Harness, error) {
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(int(cfg.bufferLimit)+1<<20), grpc.MaxCallSendMsgSize(int(cfg.bufferLimit)+1<<20)))
 	if err != nil {
-		return nil, fmt.Errorf("harness: ext_proc client: %w", err)
+		return nil, fmt.Errorf("envoysim: ext_proc client: %w", err)
 	}
 	h.client = &http.Client{
 		Transport: &http.Transport{
@@ -79,10 +79,10 @@ func New(opts Options) (*Harness, error) {
 }
 
 // URL is the listener's base URL, e.g. "http://127.0.0.1:41234".
-func (h *Harness) URL() string { return "http://" + h.lis.Addr().String() }
+func (h *Proxy) URL() string { return "http://" + h.lis.Addr().String() }
 
 // Close stops the listener and the ext_proc connection.
-func (h *Harness) Close() error {
+func (h *Proxy) Close() error {
 	err := h.srv.Close()
 	h.client.CloseIdleConnections()
 	return errors.Join(err, h.conn.Close())
@@ -90,7 +90,7 @@ func (h *Harness) Close() error {
 
 // AccessLog waits until no request is in flight and returns the access log entries so
 // far (json_format lines decoded; text lines as {"text": line}).
-func (h *Harness) AccessLog() []map[string]any {
+func (h *Proxy) AccessLog() []map[string]any {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for h.inflight > 0 {
@@ -100,8 +100,8 @@ func (h *Harness) AccessLog() []map[string]any {
 }
 
 // UnsupportedOperators lists the access log command operators of the configuration
-// that the harness renders as unavailable.
-func (h *Harness) UnsupportedOperators() []string {
+// that the stand-in renders as unavailable.
+func (h *Proxy) UnsupportedOperators() []string {
 	var out []string
 	for _, f := range h.cfg.accessLogs {
 		out = append(out, f.unsupported...)
@@ -109,13 +109,13 @@ func (h *Harness) UnsupportedOperators() []string {
 	return out
 }
 
-func (h *Harness) begin() {
+func (h *Proxy) begin() {
 	h.mu.Lock()
 	h.inflight++
 	h.mu.Unlock()
 }
 
-func (h *Harness) end(lc *logContext) {
+func (h *Proxy) end(lc *logContext) {
 	var lines [][]byte
 	for _, f := range h.cfg.accessLogs {
 		lines = append(lines, f.render(lc))
@@ -141,7 +141,7 @@ func (h *Harness) end(lc *logContext) {
 var errAbort = errors.New("abort the downstream stream")
 
 // ServeHTTP runs one request through the emulated filter chain.
-func (h *Harness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.begin()
 	x := newExchange(h, w, r)
 	err := x.run()
@@ -153,8 +153,8 @@ func (h *Harness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler)
 	}
 	if err != nil {
-		h.log.Warn("harness request failed", "err", err)
+		h.log.Warn("envoysim request failed", "err", err)
 	}
 }
 
-var _ io.Closer = (*Harness)(nil)
+var _ io.Closer = (*Proxy)(nil)

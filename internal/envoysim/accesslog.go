@@ -1,4 +1,4 @@
-package harness
+package envoysim
 
 import (
 	"encoding/json"
@@ -13,7 +13,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
-// SupportedOperators are the access-log command operators the harness renders
+// SupportedOperators are the access-log command operators the stand-in renders
 // (docs: configuration/observability/access_log/usage, "Command Operators"). Any other
 // operator renders as unavailable: null as a whole json_format value, "-" inside text.
 var SupportedOperators = []string{
@@ -28,7 +28,7 @@ var operatorRE = regexp.MustCompile(`%([A-Z_0-9]+)(?:\(([^)]*)\))?(?::([0-9]+))?
 type accessLogFormat struct {
 	json map[string]any // json_format: nested map of format strings
 	text string
-	// Unsupported lists the operators of this format the harness does not render.
+	// Unsupported lists the operators of this format the stand-in does not render.
 	unsupported []string
 }
 
