@@ -11,7 +11,6 @@ import (
 	streamv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/stream/v3"
 	ext_procfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_proc/v3"
 	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
-	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 
 	"github.com/tollgate/tollgate/envoy"
 )
@@ -51,10 +50,6 @@ type config struct {
 	namespaces  map[string]bool // metadata_options.receiving_namespaces.untyped
 }
 
-// defaultBufferLimit is Envoy's per_connection_buffer_limit_bytes default (1 MiB;
-// listener.proto).
-const defaultBufferLimit = 1 << 20
-
 func compileConfig(o Options) (*config, error) {
 	if o.Bootstrap == nil {
 		return nil, errors.New("envoysim: Options.Bootstrap is required")
@@ -73,31 +68,23 @@ func compileConfig(o Options) (*config, error) {
 	if cm == nil {
 		return nil, fmt.Errorf("envoysim: no HTTP connection manager on listener %q", o.Listener)
 	}
-	c := &config{bufferLimit: defaultBufferLimit, serverName: "envoy", namespaces: map[string]bool{}}
-	for _, l := range o.Bootstrap.GetStaticResources().GetListeners() {
-		if l.GetName() == cm.Listener && l.GetPerConnectionBufferLimitBytes() != nil {
-			c.bufferLimit = int64(l.GetPerConnectionBufferLimitBytes().GetValue())
-		}
-	}
-	if err := c.compileHCM(cm.HCM); err != nil {
+	c := &config{bufferLimit: cm.BufferLimit, serverName: "envoy", namespaces: map[string]bool{}}
+	if err := c.compileHCM(cm); err != nil {
 		return nil, fmt.Errorf("envoysim: listener %q: %w", cm.Listener, err)
 	}
 	return c, nil
 }
 
-func (c *config) compileHCM(hcm *hcmv3.HttpConnectionManager) error {
+func (c *config) compileHCM(cm *envoy.ConnectionManager) error {
+	hcm := cm.HCM
 	// generate_request_id defaults to true (http_connection_manager.proto).
 	c.requestID = hcm.GetGenerateRequestId() == nil || hcm.GetGenerateRequestId().GetValue()
 	if hcm.GetServerName() != "" {
 		c.serverName = hcm.GetServerName()
 	}
-	filters := hcm.GetHttpFilters()
+	filters := cm.HTTPFilters
 	for i, hf := range filters {
-		msg, err := hf.GetTypedConfig().UnmarshalNew()
-		if err != nil {
-			return fmt.Errorf("http filter %q: %w", hf.GetName(), err)
-		}
-		switch f := msg.(type) {
+		switch f := hf.Config.(type) {
 		case *ext_procfilterv3.ExternalProcessor:
 			if c.filter != nil {
 				return errors.New("more than one ext_proc filter")
@@ -111,7 +98,7 @@ func (c *config) compileHCM(hcm *hcmv3.HttpConnectionManager) error {
 			}
 			c.suppress = f.GetSuppressEnvoyHeaders()
 		default:
-			return fmt.Errorf("http filter %q (%T) is not emulated", hf.GetName(), msg)
+			return fmt.Errorf("http filter %q (%T) is not emulated", hf.Name, hf.Config)
 		}
 	}
 	if c.filter == nil {
@@ -121,18 +108,14 @@ func (c *config) compileHCM(hcm *hcmv3.HttpConnectionManager) error {
 	if c.routes, err = compileRoutes(hcm.GetRouteConfig()); err != nil {
 		return err
 	}
-	for _, al := range hcm.GetAccessLog() {
-		msg, err := al.GetTypedConfig().UnmarshalNew()
-		if err != nil {
-			return fmt.Errorf("access log %q: %w", al.GetName(), err)
-		}
-		so, ok := msg.(*streamv3.StdoutAccessLog)
+	for _, al := range cm.AccessLogs {
+		so, ok := al.Config.(*streamv3.StdoutAccessLog)
 		if !ok {
-			return fmt.Errorf("access log %q (%T) is not emulated (only stdout)", al.GetName(), msg)
+			return fmt.Errorf("access log %q (%T) is not emulated (only stdout)", al.Name, al.Config)
 		}
 		f, err := compileAccessLog(so.GetLogFormat())
 		if err != nil {
-			return fmt.Errorf("access log %q: %w", al.GetName(), err)
+			return fmt.Errorf("access log %q: %w", al.Name, err)
 		}
 		c.accessLogs = append(c.accessLogs, f)
 	}
