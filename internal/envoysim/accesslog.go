@@ -11,6 +11,8 @@ import (
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/tollgate/tollgate/internal/envoysim/filter"
 )
 
 // SupportedOperators are the access-log command operators the stand-in renders
@@ -84,7 +86,7 @@ func supported(op string) bool {
 type logContext struct {
 	start           time.Time
 	duration        time.Duration
-	req, resp       headerMap
+	req, resp       filter.Headers
 	code            int
 	details         string
 	flags           []string
@@ -175,9 +177,9 @@ func (c *logContext) eval(op, arg, maxLen string) (any, bool) {
 			h = c.resp
 		}
 		main, alt, _ := strings.Cut(strings.ToLower(arg), "?")
-		v, ok := h.get(main)
+		v, ok := h.Get(main)
 		if !ok && alt != "" {
-			v, ok = h.get(alt)
+			v, ok = h.Get(alt)
 		}
 		if !ok {
 			return nil, false

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"time"
 
 	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
 	streamv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/stream/v3"
@@ -13,6 +12,7 @@ import (
 	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
 
 	"github.com/tollgate/tollgate/envoy"
+	"github.com/tollgate/tollgate/internal/envoysim/filter"
 )
 
 // Options configure a Proxy.
@@ -22,6 +22,8 @@ type Options struct {
 	// Listener names the static listener to emulate; empty means the first listener
 	// with an HTTP connection manager.
 	Listener string
+	// Listen is the address to serve on; empty means 127.0.0.1 on a free port.
+	Listen string
 	// ExtProcAddr is the ext_proc gRPC server (tollgate) as host:port; it stands in
 	// for the filter's grpc_service cluster.
 	ExtProcAddr string
@@ -37,17 +39,13 @@ type Options struct {
 
 // config is everything the stand-in reads from the bootstrap, compiled once.
 type config struct {
-	filter      *ext_procfilterv3.ExternalProcessor
-	checker     *checker
-	msgTimeout  time.Duration
-	maxTimeout  time.Duration
+	ext         *filter.Config // the ext_proc filter's side of the stream
 	routes      *routeTable
 	suppress    bool // router suppress_envoy_headers
 	bufferLimit int64
 	accessLogs  []*accessLogFormat
 	requestID   bool
 	serverName  string
-	namespaces  map[string]bool // metadata_options.receiving_namespaces.untyped
 }
 
 func compileConfig(o Options) (*config, error) {
@@ -68,7 +66,7 @@ func compileConfig(o Options) (*config, error) {
 	if cm == nil {
 		return nil, fmt.Errorf("envoysim: no HTTP connection manager on listener %q", o.Listener)
 	}
-	c := &config{bufferLimit: cm.BufferLimit, serverName: "envoy", namespaces: map[string]bool{}}
+	c := &config{bufferLimit: cm.BufferLimit, serverName: "envoy"}
 	if err := c.compileHCM(cm); err != nil {
 		return nil, fmt.Errorf("envoysim: listener %q: %w", cm.Listener, err)
 	}
@@ -86,7 +84,7 @@ func (c *config) compileHCM(cm *envoy.ConnectionManager) error {
 	for i, hf := range filters {
 		switch f := hf.Config.(type) {
 		case *ext_procfilterv3.ExternalProcessor:
-			if c.filter != nil {
+			if c.ext != nil {
 				return errors.New("more than one ext_proc filter")
 			}
 			if err := c.compileExtProc(f); err != nil {
@@ -101,7 +99,7 @@ func (c *config) compileHCM(cm *envoy.ConnectionManager) error {
 			return fmt.Errorf("http filter %q (%T) is not emulated", hf.Name, hf.Config)
 		}
 	}
-	if c.filter == nil {
+	if c.ext == nil {
 		return errors.New("no ext_proc http filter")
 	}
 	var err error
@@ -132,36 +130,26 @@ func (c *config) compileExtProc(f *ext_procfilterv3.ExternalProcessor) error {
 	if a := f.GetRouteCacheAction(); a != ext_procfilterv3.ExternalProcessor_DEFAULT || f.GetDisableClearRouteCache() {
 		return errors.New("ext_proc route_cache_action other than DEFAULT is not emulated")
 	}
-	if err := supportedMode(f.GetProcessingMode()); err != nil {
+	if err := supportedMode(filter.ModeOf(f.GetProcessingMode())); err != nil {
 		return err
 	}
-	c.filter = f
-	// message_timeout defaults to 200ms (ext_proc.proto ExternalProcessor.message_timeout).
-	c.msgTimeout = 200 * time.Millisecond
-	if f.GetMessageTimeout() != nil {
-		c.msgTimeout = f.GetMessageTimeout().AsDuration()
-	}
-	if f.GetMaxMessageTimeout() != nil {
-		c.maxTimeout = f.GetMaxMessageTimeout().AsDuration()
-	}
-	for _, ns := range f.GetMetadataOptions().GetReceivingNamespaces().GetUntyped() {
-		c.namespaces[ns] = true
-	}
+	// message_timeout (default 200ms), max_message_timeout, failure_mode_allow,
+	// allow_mode_override, mutation_rules and metadata_options govern the stream.
 	var err error
-	c.checker, err = newChecker(f.GetMutationRules())
+	c.ext, err = filter.FromProto(f)
 	return err
 }
 
 // supportedMode refuses body modes the stand-in does not emulate.
-func supportedMode(m *ext_procfilterv3.ProcessingMode) error {
-	for _, b := range []ext_procfilterv3.ProcessingMode_BodySendMode{m.GetRequestBodyMode(), m.GetResponseBodyMode()} {
+func supportedMode(m filter.Mode) error {
+	for _, b := range []ext_procfilterv3.ProcessingMode_BodySendMode{m.RequestBody, m.ResponseBody} {
 		switch b {
 		case ext_procfilterv3.ProcessingMode_NONE, ext_procfilterv3.ProcessingMode_STREAMED, ext_procfilterv3.ProcessingMode_BUFFERED:
 		default:
 			return fmt.Errorf("ext_proc body mode %s is not emulated", b)
 		}
 	}
-	if m.GetRequestTrailerMode() == ext_procfilterv3.ProcessingMode_SEND || m.GetResponseTrailerMode() == ext_procfilterv3.ProcessingMode_SEND {
+	if m.RequestTrailer == ext_procfilterv3.ProcessingMode_SEND || m.ResponseTrailer == ext_procfilterv3.ProcessingMode_SEND {
 		return errors.New("ext_proc trailer mode SEND is not emulated")
 	}
 	return nil

@@ -12,20 +12,22 @@ import (
 	"sync"
 	"time"
 
+	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 )
 
-// Proxy is an HTTP/1.1 listener on 127.0.0.1 that stands in for Envoy: connection
+// Proxy is an HTTP/1.1 listener that stands in for Envoy: connection
 // manager, ext_proc filter and router, configured from an Envoy bootstrap.
 type Proxy struct {
-	cfg    *config
-	opts   Options
-	log    *slog.Logger
-	conn   *grpc.ClientConn
-	client *http.Client
-	srv    *http.Server
-	lis    net.Listener
+	cfg     *config
+	opts    Options
+	log     *slog.Logger
+	conn    *grpc.ClientConn
+	extproc extprocv3.ExternalProcessorClient
+	client  *http.Client
+	srv     *http.Server
+	lis     net.Listener
 
 	mu       sync.Mutex
 	idle     *sync.Cond
@@ -34,7 +36,7 @@ type Proxy struct {
 }
 
 // New compiles the bootstrap's listener, dials the ext_proc server and starts serving
-// on 127.0.0.1 (a free port). Configuration the stand-in cannot emulate faithfully is an
+// on Options.Listen. Configuration the stand-in cannot emulate faithfully is an
 // error rather than an approximation.
 func New(opts Options) (*Proxy, error) {
 	cfg, err := compileConfig(opts)
@@ -57,6 +59,7 @@ func New(opts Options) (*Proxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("envoysim: ext_proc client: %w", err)
 	}
+	h.extproc = extprocv3.NewExternalProcessorClient(h.conn)
 	h.client = &http.Client{
 		Transport: &http.Transport{
 			// Envoy passes content-encoding through untouched; Go would otherwise ask
@@ -68,7 +71,11 @@ func New(opts Options) (*Proxy, error) {
 		// Envoy's router does not follow redirects (internal_redirect_policy unset).
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	h.lis, err = net.Listen("tcp", "127.0.0.1:0")
+	addr := opts.Listen
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	h.lis, err = net.Listen("tcp", addr)
 	if err != nil {
 		h.conn.Close()
 		return nil, err
@@ -145,7 +152,7 @@ func (h *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.begin()
 	x := newExchange(h, w, r)
 	err := x.run()
-	x.p.close()
+	x.closeStream()
 	x.lc.duration = time.Since(x.lc.start)
 	x.lc.req = x.req
 	h.end(&x.lc)
@@ -158,3 +165,14 @@ func (h *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 var _ io.Closer = (*Proxy)(nil)
+
+// closeStream ends the request's ext_proc stream as Envoy does when the HTTP stream is
+// done (bounded: a server that never ends its side is cut after a second), and keeps
+// the dynamic metadata the replies set for the access log.
+func (x *exchange) closeStream() {
+	if !x.s.Complete() {
+		_ = x.s.Close(time.Second)
+	}
+	x.s.Cancel()
+	x.lc.metadata = x.s.Metadata()
+}
