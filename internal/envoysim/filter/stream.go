@@ -105,7 +105,10 @@ func (s *Stream) CallInto(req *extprocv3.ProcessingRequest, reply *extprocv3.Pro
 		return nil, s.grpcError("send "+MessageName(req), rerr)
 	}
 	timeout := s.cfg.MessageTimeout
-	deadline := time.Now().Add(timeout)
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = time.Now().Add(timeout)
+	}
 	restarted := false
 	for {
 		if err := s.await(reply, timeout, deadline); err != nil {
