@@ -14,12 +14,12 @@ type Header struct{ Key, Value string }
 // pseudo-headers first, then the others in arrival order. It belongs to one request.
 type Headers []Header
 
-// Of builds Headers from name, value pairs (names lower-cased; a trailing odd name is
-// ignored).
+// Of builds Headers from name, value pairs, names as given (Envoy hands filters
+// lower-case names); a trailing odd name is ignored.
 func Of(kv ...string) Headers {
 	h := make(Headers, 0, len(kv)/2)
 	for i := 0; i+1 < len(kv); i += 2 {
-		h = append(h, Header{strings.ToLower(kv[i]), kv[i+1]})
+		h = append(h, Header{kv[i], kv[i+1]})
 	}
 	return h
 }
