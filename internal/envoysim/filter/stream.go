@@ -96,13 +96,15 @@ func (s *Stream) CallInto(req *extprocv3.ProcessingRequest, reply *extprocv3.Pro
 		s.grpc = g
 	}
 	if err := s.grpc.Send(req); err != nil {
-		// The stream is over; its status (or a clean end) comes from Recv, after any
-		// reply still buffered.
-		rerr := s.grpc.RecvMsg(reply)
-		for rerr == nil {
-			rerr = s.grpc.RecvMsg(reply)
+		if errors.Is(err, io.EOF) {
+			// The stream is over: its status (or a clean end) comes from Recv, after
+			// any reply still buffered (grpc.ClientStream.SendMsg).
+			err = s.grpc.RecvMsg(reply)
+			for err == nil {
+				err = s.grpc.RecvMsg(reply)
+			}
 		}
-		return nil, s.grpcError("send "+MessageName(req), rerr)
+		return nil, s.grpcError("send "+MessageName(req), err)
 	}
 	timeout := s.cfg.MessageTimeout
 	var deadline time.Time
