@@ -1,6 +1,7 @@
 package extproc_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -57,9 +58,21 @@ func TestCancelWhileWaitingForCredentials(t *testing.T) {
 	f := serveFixture(t, rt, reg, m, log, logs)
 
 	body := []byte(`{"model":"claude-via-bedrock","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}`)
-	ex := f.open(t)
-	ex.send(post("/v1/messages", body, "x-api-key", securityClientKey))
-	if err := ex.stream.Send(requestBody(body)); err != nil {
+	// A raw stream: the body's reply never comes (the request waits on the credential
+	// source), so the message is sent without waiting for one.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	raw, err := f.client.Process(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.Send(post("/v1/messages", body, "x-api-key", securityClientKey)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Recv(); err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.Send(requestBody(body)); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -68,7 +81,7 @@ func TestCancelWhileWaitingForCredentials(t *testing.T) {
 		t.Fatal("the credential source was never asked")
 	}
 	start := time.Now()
-	ex.cancel()
+	cancel()
 	waitForCount(t, func() float64 { return float64(f.srv.Open()) }, 0)
 	if took := time.Since(start); took > 3*time.Second {
 		t.Errorf("the stream ended %v after it was cancelled; the credential timeout is 60s", took)

@@ -1,4 +1,4 @@
-package harness
+package envoysim
 
 import (
 	"encoding/json"
@@ -11,9 +11,11 @@ import (
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/tollgate/tollgate/internal/envoysim/filter"
 )
 
-// SupportedOperators are the access-log command operators the harness renders
+// SupportedOperators are the access-log command operators the stand-in renders
 // (docs: configuration/observability/access_log/usage, "Command Operators"). Any other
 // operator renders as unavailable: null as a whole json_format value, "-" inside text.
 var SupportedOperators = []string{
@@ -28,7 +30,7 @@ var operatorRE = regexp.MustCompile(`%([A-Z_0-9]+)(?:\(([^)]*)\))?(?::([0-9]+))?
 type accessLogFormat struct {
 	json map[string]any // json_format: nested map of format strings
 	text string
-	// Unsupported lists the operators of this format the harness does not render.
+	// Unsupported lists the operators of this format the stand-in does not render.
 	unsupported []string
 }
 
@@ -84,7 +86,7 @@ func supported(op string) bool {
 type logContext struct {
 	start           time.Time
 	duration        time.Duration
-	req, resp       headerMap
+	req, resp       filter.Headers
 	code            int
 	details         string
 	flags           []string
@@ -175,9 +177,9 @@ func (c *logContext) eval(op, arg, maxLen string) (any, bool) {
 			h = c.resp
 		}
 		main, alt, _ := strings.Cut(strings.ToLower(arg), "?")
-		v, ok := h.get(main)
+		v, ok := h.Get(main)
 		if !ok && alt != "" {
-			v, ok = h.get(alt)
+			v, ok = h.Get(alt)
 		}
 		if !ok {
 			return nil, false

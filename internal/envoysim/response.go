@@ -1,4 +1,4 @@
-package harness
+package envoysim
 
 import (
 	"errors"
@@ -8,7 +8,8 @@ import (
 	"strings"
 
 	ext_procfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_proc/v3"
-	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
+
+	"github.com/tollgate/tollgate/internal/envoysim/filter"
 )
 
 // chunkSize bounds one read of the upstream body; each read is one data frame for the
@@ -17,12 +18,12 @@ const chunkSize = 16 << 10
 
 // respond runs the encoder side: the route's response header edits (the router applies
 // them first), ext_proc's response_headers, then the body in the mode in force.
-func (x *exchange) respond(code int, hm headerMap, body io.Reader, contentLength int64, rt *route) error {
+func (x *exchange) respond(code int, hm filter.Headers, body io.Reader, contentLength int64, rt *route) error {
 	if rt != nil {
 		headerOptions(&hm, rt.addResp)
 		headerOptions(&hm, rt.vhost.respAdd)
 		for _, k := range rt.removeResp {
-			hm.remove(strings.ToLower(k))
+			hm.Remove(strings.ToLower(k))
 		}
 	}
 	x.lc.code = code
@@ -30,34 +31,24 @@ func (x *exchange) respond(code int, hm headerMap, body io.Reader, contentLength
 	var replaced []byte
 	haveReplacement := false
 
-	if x.p.mode.GetResponseHeaderMode() != ext_procfilterv3.ProcessingMode_SKIP && !x.p.complete {
-		resp, lr := x.p.call(&extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_ResponseHeaders{
-			ResponseHeaders: &extprocv3.HttpHeaders{Headers: hm.proto(), EndOfStream: eos}}}, expectResponseHeaders)
-		if lr != nil {
-			return x.local(lr)
+	if x.s.Mode().ResponseHeader != ext_procfilterv3.ProcessingMode_SKIP && !x.s.Complete() {
+		resp, f := x.s.Call(filter.ResponseHeaders(hm.Proto(), eos))
+		if f != nil {
+			return x.fail(f)
 		}
 		if ir := resp.GetImmediateResponse(); ir != nil {
 			return x.immediate(ir)
 		}
 		if resp != nil {
-			if lr := x.p.overrideMode(resp); lr != nil {
+			if lr := x.checkMode(); lr != nil {
 				return x.local(lr)
 			}
-			common := resp.GetResponseHeaders().GetResponse()
-			rm := shouldRemoveContentLength(x.p.mode.GetResponseBodyMode(), x.p.mode.GetResponseHeaderMode())
-			if err := applyHeaderMutation(common.GetHeaderMutation(), &hm, x.cfg.checker, rm); err != nil {
-				return x.local(&localReply{code: http.StatusInternalServerError, details: detailsOf(err)})
-			}
-			if common.GetStatus() == extprocv3.CommonResponse_CONTINUE_AND_REPLACE {
-				if bm := common.GetBodyMutation(); bm != nil {
-					hm.remove("content-length")
-					replaced, haveReplacement = applyBodyMutation(bm, nil), true
-				}
-				x.p.mode.ResponseBodyMode = ext_procfilterv3.ProcessingMode_NONE
+			if replaced, haveReplacement, f = x.s.HeadersReply(resp, &hm, nil); f != nil {
+				return x.fail(f)
 			}
 		}
 	}
-	if s, ok := hm.get(":status"); ok {
+	if s, ok := hm.Get(":status"); ok {
 		if n, err := strconv.Atoi(s); err == nil {
 			code = n
 			x.lc.code = n
@@ -68,13 +59,13 @@ func (x *exchange) respond(code int, hm headerMap, body io.Reader, contentLength
 		return x.write(replaced, false)
 	}
 
-	mode := x.p.mode.GetResponseBodyMode()
-	if eos || x.p.complete || mode == ext_procfilterv3.ProcessingMode_NONE {
+	mode := x.s.Mode().ResponseBody
+	if eos || x.s.Complete() || mode == ext_procfilterv3.ProcessingMode_NONE {
 		x.writeHeaders(code, hm)
 		return x.pass(body)
 	}
-	if shouldRemoveContentLength(mode, x.p.mode.GetResponseHeaderMode()) {
-		hm.remove("content-length")
+	if filter.RemovesContentLength(mode, x.s.Mode().ResponseHeader) {
+		hm.Remove("content-length")
 	}
 	if mode == ext_procfilterv3.ProcessingMode_BUFFERED {
 		return x.buffered(code, hm, body)
@@ -85,7 +76,7 @@ func (x *exchange) respond(code int, hm headerMap, body io.Reader, contentLength
 
 // buffered sends the whole response body in one message and holds the headers until
 // the reply, so the reply may still change them (handleBufferedBodyCallback).
-func (x *exchange) buffered(code int, hm headerMap, body io.Reader) error {
+func (x *exchange) buffered(code int, hm filter.Headers, body io.Reader) error {
 	b, err := io.ReadAll(io.LimitReader(body, x.cfg.bufferLimit+1))
 	if err != nil {
 		x.lc.flags = append(x.lc.flags, "UPE")
@@ -94,17 +85,16 @@ func (x *exchange) buffered(code int, hm headerMap, body io.Reader) error {
 	if int64(len(b)) > x.cfg.bufferLimit {
 		return x.local(&localReply{code: http.StatusInternalServerError, details: "response_payload_too_large"})
 	}
-	resp, lr := x.p.call(&extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_ResponseBody{
-		ResponseBody: &extprocv3.HttpBody{Body: b, EndOfStream: true}}}, expectResponseBody)
-	if lr != nil {
-		return x.local(lr)
+	resp, f := x.s.Call(filter.ResponseBody(b, true))
+	if f != nil {
+		return x.fail(f)
 	}
 	if ir := resp.GetImmediateResponse(); ir != nil {
 		return x.immediate(ir)
 	}
 	if resp != nil {
-		if lr := x.bodyReply(resp.GetResponseBody().GetResponse(), &hm, &b, true); lr != nil {
-			return x.local(lr)
+		if b, f = x.s.BodyReply(resp, &hm, b); f != nil {
+			return x.fail(f)
 		}
 	}
 	x.writeHeaders(code, hm)
@@ -140,18 +130,17 @@ func (x *exchange) streamed(body io.Reader, contentLength int64) error {
 
 // streamChunk sends one chunk, applies the reply and forwards the result.
 func (x *exchange) streamChunk(chunk []byte, eos bool) error {
-	if !x.p.complete {
-		resp, lr := x.p.call(&extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_ResponseBody{
-			ResponseBody: &extprocv3.HttpBody{Body: append([]byte(nil), chunk...), EndOfStream: eos}}}, expectResponseBody)
-		if lr != nil {
-			return x.local(lr) // the headers are out: this resets the stream
+	if !x.s.Complete() {
+		resp, f := x.s.Call(filter.ResponseBody(append([]byte(nil), chunk...), eos))
+		if f != nil {
+			return x.fail(f) // the headers are out: this resets the stream
 		}
 		if ir := resp.GetImmediateResponse(); ir != nil {
 			x.lc.details = ir.GetDetails()
 			return errAbort
 		}
-		if bm := resp.GetResponseBody().GetResponse().GetBodyMutation(); bm != nil {
-			chunk = applyBodyMutation(bm, chunk)
+		if bm := filter.Common(resp).GetBodyMutation(); bm != nil {
+			chunk = filter.ApplyBodyMutation(bm, chunk)
 		}
 	}
 	if len(chunk) == 0 {

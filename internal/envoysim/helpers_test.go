@@ -1,4 +1,4 @@
-package harness
+package envoysim
 
 import (
 	"io"
@@ -108,8 +108,8 @@ type setup struct {
 	messageTimeout string
 }
 
-// start runs the scripted server and a harness built from testdata/scripted.yaml.
-func start(t *testing.T, st setup, s script, upstreams map[string]string) (*Harness, *scripted) {
+// start runs the scripted server and a Proxy built from testdata/scripted.yaml.
+func start(t *testing.T, st setup, s script, upstreams map[string]string) (*Proxy, *scripted) {
 	t.Helper()
 	raw, err := os.ReadFile("testdata/scripted.yaml")
 	if err != nil {

@@ -1,4 +1,4 @@
-package harness
+package envoysim
 
 import (
 	"fmt"
@@ -9,10 +9,12 @@ import (
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
+
+	"github.com/tollgate/tollgate/internal/envoysim/filter"
 )
 
 // routeTable is a compiled inline RouteConfiguration. Only what envoy.yaml can use is
-// supported; anything else is refused when the harness is built, so a route is never
+// supported; anything else is refused when the stand-in is built, so a route is never
 // silently matched differently from Envoy.
 type routeTable struct {
 	vhosts []*vhost
@@ -34,7 +36,7 @@ type vhost struct {
 type route struct {
 	name    string
 	vhost   *vhost
-	match   func(path string, h headerMap) bool
+	match   func(path string, h filter.Headers) bool
 	cluster string
 	// hostRewrite is host_rewrite_literal.
 	hostRewrite string
@@ -115,7 +117,7 @@ func compileRoute(r *routev3.Route) (*route, error) {
 // unless case_sensitive is false) and header matchers (route_components.proto
 // RouteMatch / HeaderMatcher). The exact `path` and `safe_regex` match the path without
 // its query string; `prefix` matches the start of :path.
-func compileMatch(m *routev3.RouteMatch) (func(string, headerMap) bool, error) {
+func compileMatch(m *routev3.RouteMatch) (func(string, filter.Headers) bool, error) {
 	if len(m.GetQueryParameters()) > 0 || m.GetGrpc() != nil || m.GetTlsContext() != nil ||
 		m.GetRuntimeFraction() != nil || len(m.GetDynamicMetadata()) > 0 || m.GetFilterState() != nil {
 		return nil, fmt.Errorf("only path and header route matchers are supported")
@@ -139,7 +141,7 @@ func compileMatch(m *routev3.RouteMatch) (func(string, headerMap) bool, error) {
 	default:
 		return nil, fmt.Errorf("unsupported path matcher %T", p)
 	}
-	var hms []func(headerMap) bool
+	var hms []func(filter.Headers) bool
 	for _, hm := range m.GetHeaders() {
 		f, err := compileHeaderMatcher(hm)
 		if err != nil {
@@ -147,7 +149,7 @@ func compileMatch(m *routev3.RouteMatch) (func(string, headerMap) bool, error) {
 		}
 		hms = append(hms, f)
 	}
-	return func(path string, h headerMap) bool {
+	return func(path string, h filter.Headers) bool {
 		if !pathOK(path) {
 			return false
 		}
@@ -171,7 +173,7 @@ func hasPrefix(s, prefix string, fold bool) bool {
 // (source/common/http/header_utility.cc): a repeated header is matched as its values
 // joined by ","; a missing header fails unless treat_missing_header_as_empty; invert_match
 // negates the result.
-func compileHeaderMatcher(hm *routev3.HeaderMatcher) (func(headerMap) bool, error) {
+func compileHeaderMatcher(hm *routev3.HeaderMatcher) (func(filter.Headers) bool, error) {
 	name := strings.ToLower(hm.GetName())
 	var valueOK func(string) bool
 	switch s := hm.GetHeaderMatchSpecifier().(type) {
@@ -187,8 +189,8 @@ func compileHeaderMatcher(hm *routev3.HeaderMatcher) (func(headerMap) bool, erro
 		valueOK = func(v string) bool { return strings.HasPrefix(v, s.PrefixMatch) }
 	case *routev3.HeaderMatcher_PresentMatch:
 		want := s.PresentMatch
-		return func(h headerMap) bool {
-			_, ok := h.get(name)
+		return func(h filter.Headers) bool {
+			_, ok := h.Get(name)
 			return ok == want != hm.GetInvertMatch()
 		}, nil
 	case nil:
@@ -196,8 +198,8 @@ func compileHeaderMatcher(hm *routev3.HeaderMatcher) (func(headerMap) bool, erro
 	default:
 		return nil, fmt.Errorf("header %q: unsupported header matcher %T", name, s)
 	}
-	return func(h headerMap) bool {
-		v, ok := h.joined(name)
+	return func(h filter.Headers) bool {
+		v, ok := h.Joined(name)
 		if !ok {
 			if !hm.GetTreatMissingHeaderAsEmpty() {
 				return false
@@ -244,9 +246,9 @@ func compileStringMatcher(sm *matcherv3.StringMatcher) (func(string) bool, error
 // wildcards, then `*`; port ignored when the domain has none — the order of
 // RouteMatcher::findVirtualHost in source/common/router/config_impl.cc) and the first
 // route that matches (routes are evaluated in order).
-func (t *routeTable) match(h headerMap) *route {
-	authority, _ := h.get(":authority")
-	path, _ := h.get(":path")
+func (t *routeTable) match(h filter.Headers) *route {
+	authority, _ := h.Get(":authority")
+	path, _ := h.Get(":path")
 	vh := t.findVhost(strings.ToLower(authority))
 	if vh == nil {
 		return nil

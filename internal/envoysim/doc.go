@@ -1,17 +1,24 @@
-// Package harness stands in for Envoy in tests: an HTTP/1.1 listener on 127.0.0.1 that
-// behaves like Envoy's HTTP connection manager, ext_proc filter and router for the
-// features tollgate's envoy/envoy.yaml uses. It reads the listener, routes, ext_proc
-// filter config and access log format from the bootstrap (go-control-plane protos, via
-// the envoy package), maps each cluster to a local upstream URL, and speaks ext_proc to
-// the server under test over a real gRPC stream, one stream per HTTP request.
+// Package envoysim stands in for Envoy: an HTTP/1.1 listener that behaves like Envoy's
+// HTTP connection manager, ext_proc filter and router for the features tollgate's
+// envoy/envoy.yaml uses. It reads the listener, routes, ext_proc filter config and access
+// log format from the bootstrap (go-control-plane protos, via the envoy package), maps
+// each cluster to a local upstream URL, and speaks ext_proc to the server over a real
+// gRPC stream, one stream per HTTP request. The tests of tollgate's end to end (e2e/) run
+// through it, and so will `tollgate dev -embedded`.
+//
+// It has two layers. Package filter (envoysim/filter) is the ext_proc filter's side of
+// the stream: messages, replies, timeouts, mode_override, mutations; the load tool and
+// the ext_proc tests use it directly. This package is the HTTP stand-in built on it:
+// the connection manager, the filter chain's HTTP state, the router and the access log.
 //
 //	b, _ := envoy.LoadBootstrap("envoy/envoy.yaml")
-//	h, _ := harness.New(harness.Options{Bootstrap: b, ExtProcAddr: gw.Addr(),
+//	h, _ := envoysim.New(envoysim.Options{Bootstrap: b, ExtProcAddr: gw.Addr(),
 //		Upstreams: map[string]string{"anthropic": fake.URL}})
 //	defer h.Close()
 //	// point a client at h.URL()
 //
-// # Envoy behaviours copied (each names its source in a comment where it is implemented)
+// # Envoy behaviours copied (each names its source in a comment where it is implemented;
+// the ext_proc stream's are in package filter, see its documentation)
 //
 //   - Request headers as filters see them: lower-case names, pseudo-headers first,
 //     x-request-id generated, x-forwarded-proto set (conn_manager_utility.cc).
@@ -20,7 +27,7 @@
 //     (external_processor.proto); message_timeout per message → 504, a gRPC error → 500,
 //     both only when failure_mode_allow is false (ext_proc.cc onMessageTimeout /
 //     onGrpcError); a cleanly closed stream lets the request continue (onGrpcClose);
-//     override_message_timeout within max_message_timeout.
+//     override_message_timeout (once per message) within max_message_timeout.
 //   - Header mutations read raw_value only; removals then sets; `append` honoured,
 //     append_action ignored; mutation_rules defaults (host/:authority/:scheme/:method and
 //     x-envoy-* refused, system headers never removed), disallow_is_error → 500
@@ -54,7 +61,7 @@
 // # Not copied
 //
 //   - HTTP/2 and TLS on either side; real DNS, load balancing, health checks, circuit
-//     breakers, outlier detection, connection pools; the harness always speaks HTTP/1.1.
+//     breakers, outlier detection, connection pools; the stand-in always speaks HTTP/1.1.
 //   - Request bodies are read completely before the filters run (a STREAMED request body
 //     is sent as one chunk); response chunks are sent one at a time (Envoy may have
 //     several in flight); watermarks and flow control.
@@ -70,4 +77,4 @@
 //     x-envoy-* response headers other than what suppress_envoy_headers governs.
 //
 // Configuration outside this list is refused by New rather than approximated.
-package harness
+package envoysim

@@ -1,4 +1,4 @@
-package harness
+package envoysim
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/tollgate/tollgate/internal/envoysim/filter"
 )
 
 // route runs the router filter for the (possibly re-matched) route.
@@ -43,14 +45,14 @@ func (x *exchange) route(rt *route) error {
 	headerOptions(&x.req, x.cfg.routes.addHeaders)
 	for _, lists := range [][]string{rt.removeReq, rt.vhost.removeHeaders, x.cfg.routes.removeHeaders} {
 		for _, k := range lists {
-			x.req.remove(strings.ToLower(k))
+			x.req.Remove(strings.ToLower(k))
 		}
 	}
 	if rt.hostRewrite != "" {
-		x.req.set(":authority", rt.hostRewrite)
+		x.req.Set(":authority", rt.hostRewrite)
 	}
 	if !x.cfg.suppress && rt.timeout > 0 {
-		x.req.set("x-envoy-expected-rq-timeout-ms", strconv.FormatInt(rt.timeout.Milliseconds(), 10))
+		x.req.Set("x-envoy-expected-rq-timeout-ms", strconv.FormatInt(rt.timeout.Milliseconds(), 10))
 	}
 
 	ctx := x.r.Context()
@@ -76,18 +78,18 @@ func (x *exchange) route(rt *route) error {
 			rt, "upstream_reset_before_response_started{connection_failure}", nil)
 	}
 	defer resp.Body.Close()
-	hm := headerMap{{":status", strconv.Itoa(resp.StatusCode)}}
+	hm := filter.Of(":status", strconv.Itoa(resp.StatusCode))
 	for k, vs := range resp.Header {
 		k = strings.ToLower(k)
 		if hopByHop[k] {
 			continue
 		}
 		for _, v := range vs {
-			hm.add(k, v)
+			hm.Add(k, v)
 		}
 	}
-	if _, ok := hm.get("content-length"); !ok && resp.ContentLength >= 0 {
-		hm.add("content-length", strconv.FormatInt(resp.ContentLength, 10))
+	if _, ok := hm.Get("content-length"); !ok && resp.ContentLength >= 0 {
+		hm.Add("content-length", strconv.FormatInt(resp.ContentLength, 10))
 	}
 	x.lc.details = "via_upstream"
 	return x.respond(resp.StatusCode, hm, resp.Body, resp.ContentLength, rt)
@@ -101,9 +103,9 @@ var hopByHop = map[string]bool{"connection": true, "keep-alive": true, "proxy-co
 // retry_on has connect-failure (router retry_state_impl.cc); other retry conditions are
 // not emulated.
 func (x *exchange) send(ctx context.Context, rt *route, base *url.URL) (*http.Response, error) {
-	path, _ := x.req.get(":path")
-	method, _ := x.req.get(":method")
-	authority, _ := x.req.get(":authority")
+	path, _ := x.req.Get(":path")
+	method, _ := x.req.Get(":method")
+	authority, _ := x.req.Get(":authority")
 	p, q, _ := strings.Cut(path, "?")
 	attempts := 1
 	if rt.retryOn["connect-failure"] {
@@ -121,15 +123,15 @@ func (x *exchange) send(ctx context.Context, rt *route, base *url.URL) (*http.Re
 		req.Host = authority
 		req.Header = make(http.Header, len(x.req))
 		for _, h := range x.req {
-			if strings.HasPrefix(h.key, ":") || hopByHop[h.key] || h.key == "host" {
+			if strings.HasPrefix(h.Key, ":") || hopByHop[h.Key] || h.Key == "host" {
 				continue
 			}
-			req.Header[h.key] = append(req.Header[h.key], h.value)
+			req.Header[h.Key] = append(req.Header[h.Key], h.Value)
 		}
 		if _, ok := req.Header["user-agent"]; !ok {
 			req.Header["User-Agent"] = []string{""} // Go would add its own
 		}
-		if _, ok := x.req.get("content-length"); ok {
+		if _, ok := x.req.Get("content-length"); ok {
 			req.ContentLength = int64(len(x.body))
 		} else if len(x.body) > 0 {
 			req.ContentLength = -1 // chunked, as Envoy's HTTP/1 codec does without content-length
@@ -157,11 +159,11 @@ func connectFailure(err error) bool {
 // failure). Unlike the ext_proc filter's own replies it goes back through the encoder
 // filters, so ext_proc sees its response headers.
 func (x *exchange) routerReply(code int, body []byte, rt *route, details string, flags []string) error {
-	hm := headerMap{{":status", strconv.Itoa(code)}}
+	hm := filter.Of(":status", strconv.Itoa(code))
 	if len(body) > 0 {
-		hm.set("content-type", "text/plain")
+		hm.Set("content-type", "text/plain")
 	}
-	hm.set("content-length", strconv.Itoa(len(body)))
+	hm.Set("content-length", strconv.Itoa(len(body)))
 	x.lc.details = details
 	x.lc.flags = append(x.lc.flags, flags...)
 	return x.respond(code, hm, bytes.NewReader(body), int64(len(body)), rt)

@@ -1,4 +1,4 @@
-package harness
+package envoysim
 
 import (
 	"bytes"
@@ -12,20 +12,22 @@ import (
 	"sync"
 	"time"
 
+	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 )
 
-// Harness is an HTTP/1.1 listener on 127.0.0.1 that stands in for Envoy: connection
+// Proxy is an HTTP/1.1 listener that stands in for Envoy: connection
 // manager, ext_proc filter and router, configured from an Envoy bootstrap.
-type Harness struct {
-	cfg    *config
-	opts   Options
-	log    *slog.Logger
-	conn   *grpc.ClientConn
-	client *http.Client
-	srv    *http.Server
-	lis    net.Listener
+type Proxy struct {
+	cfg     *config
+	opts    Options
+	log     *slog.Logger
+	conn    *grpc.ClientConn
+	extproc extprocv3.ExternalProcessorClient
+	client  *http.Client
+	srv     *http.Server
+	lis     net.Listener
 
 	mu       sync.Mutex
 	idle     *sync.Cond
@@ -34,14 +36,14 @@ type Harness struct {
 }
 
 // New compiles the bootstrap's listener, dials the ext_proc server and starts serving
-// on 127.0.0.1 (a free port). Configuration the harness cannot emulate faithfully is an
+// on Options.Listen. Configuration the stand-in cannot emulate faithfully is an
 // error rather than an approximation.
-func New(opts Options) (*Harness, error) {
+func New(opts Options) (*Proxy, error) {
 	cfg, err := compileConfig(opts)
 	if err != nil {
 		return nil, err
 	}
-	h := &Harness{cfg: cfg, opts: opts, log: opts.Logger}
+	h := &Proxy{cfg: cfg, opts: opts, log: opts.Logger}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -55,8 +57,9 @@ func New(opts Options) (*Harness, error) {
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(int(cfg.bufferLimit)+1<<20), grpc.MaxCallSendMsgSize(int(cfg.bufferLimit)+1<<20)))
 	if err != nil {
-		return nil, fmt.Errorf("harness: ext_proc client: %w", err)
+		return nil, fmt.Errorf("envoysim: ext_proc client: %w", err)
 	}
+	h.extproc = extprocv3.NewExternalProcessorClient(h.conn)
 	h.client = &http.Client{
 		Transport: &http.Transport{
 			// Envoy passes content-encoding through untouched; Go would otherwise ask
@@ -68,7 +71,11 @@ func New(opts Options) (*Harness, error) {
 		// Envoy's router does not follow redirects (internal_redirect_policy unset).
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	h.lis, err = net.Listen("tcp", "127.0.0.1:0")
+	addr := opts.Listen
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	h.lis, err = net.Listen("tcp", addr)
 	if err != nil {
 		h.conn.Close()
 		return nil, err
@@ -79,10 +86,10 @@ func New(opts Options) (*Harness, error) {
 }
 
 // URL is the listener's base URL, e.g. "http://127.0.0.1:41234".
-func (h *Harness) URL() string { return "http://" + h.lis.Addr().String() }
+func (h *Proxy) URL() string { return "http://" + h.lis.Addr().String() }
 
 // Close stops the listener and the ext_proc connection.
-func (h *Harness) Close() error {
+func (h *Proxy) Close() error {
 	err := h.srv.Close()
 	h.client.CloseIdleConnections()
 	return errors.Join(err, h.conn.Close())
@@ -90,7 +97,7 @@ func (h *Harness) Close() error {
 
 // AccessLog waits until no request is in flight and returns the access log entries so
 // far (json_format lines decoded; text lines as {"text": line}).
-func (h *Harness) AccessLog() []map[string]any {
+func (h *Proxy) AccessLog() []map[string]any {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for h.inflight > 0 {
@@ -100,8 +107,8 @@ func (h *Harness) AccessLog() []map[string]any {
 }
 
 // UnsupportedOperators lists the access log command operators of the configuration
-// that the harness renders as unavailable.
-func (h *Harness) UnsupportedOperators() []string {
+// that the stand-in renders as unavailable.
+func (h *Proxy) UnsupportedOperators() []string {
 	var out []string
 	for _, f := range h.cfg.accessLogs {
 		out = append(out, f.unsupported...)
@@ -109,13 +116,13 @@ func (h *Harness) UnsupportedOperators() []string {
 	return out
 }
 
-func (h *Harness) begin() {
+func (h *Proxy) begin() {
 	h.mu.Lock()
 	h.inflight++
 	h.mu.Unlock()
 }
 
-func (h *Harness) end(lc *logContext) {
+func (h *Proxy) end(lc *logContext) {
 	var lines [][]byte
 	for _, f := range h.cfg.accessLogs {
 		lines = append(lines, f.render(lc))
@@ -141,11 +148,11 @@ func (h *Harness) end(lc *logContext) {
 var errAbort = errors.New("abort the downstream stream")
 
 // ServeHTTP runs one request through the emulated filter chain.
-func (h *Harness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.begin()
 	x := newExchange(h, w, r)
 	err := x.run()
-	x.p.close()
+	x.closeStream()
 	x.lc.duration = time.Since(x.lc.start)
 	x.lc.req = x.req
 	h.end(&x.lc)
@@ -153,8 +160,19 @@ func (h *Harness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler)
 	}
 	if err != nil {
-		h.log.Warn("harness request failed", "err", err)
+		h.log.Warn("envoysim request failed", "err", err)
 	}
 }
 
-var _ io.Closer = (*Harness)(nil)
+var _ io.Closer = (*Proxy)(nil)
+
+// closeStream ends the request's ext_proc stream as Envoy does when the HTTP stream is
+// done (bounded: a server that never ends its side is cut after a second), and keeps
+// the dynamic metadata the replies set for the access log.
+func (x *exchange) closeStream() {
+	if !x.s.Complete() {
+		_ = x.s.Close(time.Second)
+	}
+	x.s.Cancel()
+	x.lc.metadata = x.s.Metadata()
+}

@@ -1,4 +1,4 @@
-package harness
+package filter
 
 import (
 	"errors"
@@ -11,7 +11,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 )
 
-// checkResult is the verdict of the mutation checker.
+// checkResult is the verdict of the mutation Checker.
 type checkResult int
 
 const (
@@ -20,20 +20,23 @@ const (
 	checkFail
 )
 
-// checker applies an ext_proc filter's mutation_rules the way Envoy's
+// Checker applies an ext_proc filter's mutation_rules the way Envoy's
 // source/extensions/filters/common/mutation_rules/mutation_rules.cc (Checker::check) does,
 // and as documented on envoy.config.common.mutation_rules.v3.HeaderMutationRules:
 //   - by default `host`, `:authority`, `:scheme` and `:method` need allow_all_routing and
 //     `x-envoy-*` needs allow_envoy; `:path` (and `:status` on responses) may change;
 //   - system headers (starting with ':', and `host`) can never be removed;
 //   - a refused change is skipped, or is an error when disallow_is_error is true.
-type checker struct {
+//
+// A nil *Checker applies the default rules.
+type Checker struct {
 	allowRouting, allowEnvoy, disallowSystem, disallowAll, isError bool
 	allowExpr, disallowExpr                                        *regexp.Regexp
 }
 
-func newChecker(r *mutationrulesv3.HeaderMutationRules) (*checker, error) {
-	c := &checker{
+// NewChecker compiles mutation_rules (nil: the defaults).
+func NewChecker(r *mutationrulesv3.HeaderMutationRules) (*Checker, error) {
+	c := &Checker{
 		allowRouting:   r.GetAllowAllRouting().GetValue(),
 		allowEnvoy:     r.GetAllowEnvoy().GetValue(),
 		disallowSystem: r.GetDisallowSystem().GetValue(),
@@ -54,14 +57,17 @@ func newChecker(r *mutationrulesv3.HeaderMutationRules) (*checker, error) {
 	return c, nil
 }
 
-func (c *checker) refuse() checkResult {
+func (c *Checker) refuse() checkResult {
 	if c.isError {
 		return checkFail
 	}
 	return checkIgnore
 }
 
-func (c *checker) check(remove bool, name string) checkResult {
+func (c *Checker) check(remove bool, name string) checkResult {
+	if c == nil {
+		c = &defaultRules
+	}
 	system := strings.HasPrefix(name, ":") || name == "host"
 	if remove && system {
 		return c.refuse()
@@ -93,29 +99,32 @@ func (c *checker) check(remove bool, name string) checkResult {
 	return checkOK
 }
 
-// errMutation is a header mutation Envoy refuses with an error (a local 500 reply).
-var errMutation = errors.New("header mutation rejected")
+// defaultRules are mutation_rules left unset.
+var defaultRules Checker
 
-// applyHeaderMutation applies m to headers as MutationUtils::applyHeaderMutations
+// ErrMutation is a header mutation Envoy refuses with an error (a local 500 reply).
+var ErrMutation = errors.New("header mutation rejected")
+
+// ApplyHeaderMutation applies m to headers as MutationUtils::applyHeaderMutations
 // (source/extensions/filters/http/ext_proc/mutation_utils.cc) does: removals first,
 // then sets; only `raw_value` is read (setting both `value` and `raw_value` is an
 // error); the deprecated `append` BoolValue is honoured and `append_action` ignored
 // (envoyproxy/envoy issue #36982); a `content-length` set is skipped when the body mode
 // makes Envoy drop that header (removeContentLength).
-func applyHeaderMutation(m *extprocv3.HeaderMutation, headers *headerMap, c *checker, removeContentLength bool) error {
+func ApplyHeaderMutation(m *extprocv3.HeaderMutation, headers *Headers, c *Checker, removeContentLength bool) error {
 	if m == nil {
 		return nil
 	}
 	for _, name := range m.GetRemoveHeaders() {
 		if !httpguts.ValidHeaderFieldName(strings.TrimPrefix(name, ":")) {
-			return fmt.Errorf("%w: invalid character in remove_headers", errMutation)
+			return fmt.Errorf("%w: invalid character in remove_headers", ErrMutation)
 		}
 		name = strings.ToLower(name)
 		switch c.check(true, name) {
 		case checkOK:
-			headers.remove(name)
+			headers.Remove(name)
 		case checkFail:
-			return fmt.Errorf("%w: invalid attempt to remove %s", errMutation, name)
+			return fmt.Errorf("%w: invalid attempt to remove %s", ErrMutation, name)
 		}
 	}
 	for _, hv := range m.GetSetHeaders() {
@@ -128,29 +137,29 @@ func applyHeaderMutation(m *extprocv3.HeaderMutation, headers *headerMap, c *che
 			continue
 		}
 		if h.GetValue() != "" && len(h.GetRawValue()) > 0 {
-			return fmt.Errorf("%w: only one of value or raw_value may be set", errMutation)
+			return fmt.Errorf("%w: only one of value or raw_value may be set", ErrMutation)
 		}
 		value := string(h.GetRawValue())
 		if !httpguts.ValidHeaderFieldName(strings.TrimPrefix(name, ":")) || !httpguts.ValidHeaderFieldValue(value) {
-			return fmt.Errorf("%w: invalid character in set_headers", errMutation)
+			return fmt.Errorf("%w: invalid character in set_headers", ErrMutation)
 		}
 		switch c.check(false, name) {
 		case checkOK:
 			if hv.GetAppend().GetValue() {
-				headers.add(name, value)
+				headers.Add(name, value)
 			} else {
-				headers.set(name, value)
+				headers.Set(name, value)
 			}
 		case checkFail:
-			return fmt.Errorf("%w: invalid attempt to modify %s", errMutation, name)
+			return fmt.Errorf("%w: invalid attempt to modify %s", ErrMutation, name)
 		}
 	}
 	return nil
 }
 
-// applyBodyMutation returns the body after m (MutationUtils::applyBodyMutations):
+// ApplyBodyMutation returns the body after m (MutationUtils::applyBodyMutations):
 // `body` replaces it, `clear_body` empties it; anything else keeps it.
-func applyBodyMutation(m *extprocv3.BodyMutation, body []byte) []byte {
+func ApplyBodyMutation(m *extprocv3.BodyMutation, body []byte) []byte {
 	switch mm := m.GetMutation().(type) {
 	case *extprocv3.BodyMutation_Body:
 		return mm.Body

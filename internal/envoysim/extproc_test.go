@@ -1,4 +1,4 @@
-package harness
+package envoysim
 
 import (
 	"net/http"

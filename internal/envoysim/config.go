@@ -1,28 +1,29 @@
-package harness
+package envoysim
 
 import (
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"time"
 
 	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
 	streamv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/stream/v3"
 	ext_procfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_proc/v3"
 	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
-	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 
 	"github.com/tollgate/tollgate/envoy"
+	"github.com/tollgate/tollgate/internal/envoysim/filter"
 )
 
-// Options configure a Harness.
+// Options configure a Proxy.
 type Options struct {
 	// Bootstrap is the Envoy configuration, as envoy.LoadBootstrap returns it.
 	Bootstrap *bootstrapv3.Bootstrap
 	// Listener names the static listener to emulate; empty means the first listener
 	// with an HTTP connection manager.
 	Listener string
+	// Listen is the address to serve on; empty means 127.0.0.1 on a free port.
+	Listen string
 	// ExtProcAddr is the ext_proc gRPC server (tollgate) as host:port; it stands in
 	// for the filter's grpc_service cluster.
 	ExtProcAddr string
@@ -32,32 +33,24 @@ type Options struct {
 	Upstreams map[string]string
 	// AccessLog receives the access log lines (nil: kept in memory only).
 	AccessLog io.Writer
-	// Logger is for the harness's own diagnostics; nil discards them.
+	// Logger is for the stand-in's own diagnostics; nil discards them.
 	Logger *slog.Logger
 }
 
-// config is everything the harness reads from the bootstrap, compiled once.
+// config is everything the stand-in reads from the bootstrap, compiled once.
 type config struct {
-	filter      *ext_procfilterv3.ExternalProcessor
-	checker     *checker
-	msgTimeout  time.Duration
-	maxTimeout  time.Duration
+	ext         *filter.Config // the ext_proc filter's side of the stream
 	routes      *routeTable
 	suppress    bool // router suppress_envoy_headers
 	bufferLimit int64
 	accessLogs  []*accessLogFormat
 	requestID   bool
 	serverName  string
-	namespaces  map[string]bool // metadata_options.receiving_namespaces.untyped
 }
-
-// defaultBufferLimit is Envoy's per_connection_buffer_limit_bytes default (1 MiB;
-// listener.proto).
-const defaultBufferLimit = 1 << 20
 
 func compileConfig(o Options) (*config, error) {
 	if o.Bootstrap == nil {
-		return nil, errors.New("harness: Options.Bootstrap is required")
+		return nil, errors.New("envoysim: Options.Bootstrap is required")
 	}
 	cms, err := envoy.ConnectionManagers(o.Bootstrap)
 	if err != nil {
@@ -71,35 +64,27 @@ func compileConfig(o Options) (*config, error) {
 		}
 	}
 	if cm == nil {
-		return nil, fmt.Errorf("harness: no HTTP connection manager on listener %q", o.Listener)
+		return nil, fmt.Errorf("envoysim: no HTTP connection manager on listener %q", o.Listener)
 	}
-	c := &config{bufferLimit: defaultBufferLimit, serverName: "envoy", namespaces: map[string]bool{}}
-	for _, l := range o.Bootstrap.GetStaticResources().GetListeners() {
-		if l.GetName() == cm.Listener && l.GetPerConnectionBufferLimitBytes() != nil {
-			c.bufferLimit = int64(l.GetPerConnectionBufferLimitBytes().GetValue())
-		}
-	}
-	if err := c.compileHCM(cm.HCM); err != nil {
-		return nil, fmt.Errorf("harness: listener %q: %w", cm.Listener, err)
+	c := &config{bufferLimit: cm.BufferLimit, serverName: "envoy"}
+	if err := c.compileHCM(cm); err != nil {
+		return nil, fmt.Errorf("envoysim: listener %q: %w", cm.Listener, err)
 	}
 	return c, nil
 }
 
-func (c *config) compileHCM(hcm *hcmv3.HttpConnectionManager) error {
+func (c *config) compileHCM(cm *envoy.ConnectionManager) error {
+	hcm := cm.HCM
 	// generate_request_id defaults to true (http_connection_manager.proto).
 	c.requestID = hcm.GetGenerateRequestId() == nil || hcm.GetGenerateRequestId().GetValue()
 	if hcm.GetServerName() != "" {
 		c.serverName = hcm.GetServerName()
 	}
-	filters := hcm.GetHttpFilters()
+	filters := cm.HTTPFilters
 	for i, hf := range filters {
-		msg, err := hf.GetTypedConfig().UnmarshalNew()
-		if err != nil {
-			return fmt.Errorf("http filter %q: %w", hf.GetName(), err)
-		}
-		switch f := msg.(type) {
+		switch f := hf.Config.(type) {
 		case *ext_procfilterv3.ExternalProcessor:
-			if c.filter != nil {
+			if c.ext != nil {
 				return errors.New("more than one ext_proc filter")
 			}
 			if err := c.compileExtProc(f); err != nil {
@@ -111,28 +96,24 @@ func (c *config) compileHCM(hcm *hcmv3.HttpConnectionManager) error {
 			}
 			c.suppress = f.GetSuppressEnvoyHeaders()
 		default:
-			return fmt.Errorf("http filter %q (%T) is not emulated", hf.GetName(), msg)
+			return fmt.Errorf("http filter %q (%T) is not emulated", hf.Name, hf.Config)
 		}
 	}
-	if c.filter == nil {
+	if c.ext == nil {
 		return errors.New("no ext_proc http filter")
 	}
 	var err error
 	if c.routes, err = compileRoutes(hcm.GetRouteConfig()); err != nil {
 		return err
 	}
-	for _, al := range hcm.GetAccessLog() {
-		msg, err := al.GetTypedConfig().UnmarshalNew()
-		if err != nil {
-			return fmt.Errorf("access log %q: %w", al.GetName(), err)
-		}
-		so, ok := msg.(*streamv3.StdoutAccessLog)
+	for _, al := range cm.AccessLogs {
+		so, ok := al.Config.(*streamv3.StdoutAccessLog)
 		if !ok {
-			return fmt.Errorf("access log %q (%T) is not emulated (only stdout)", al.GetName(), msg)
+			return fmt.Errorf("access log %q (%T) is not emulated (only stdout)", al.Name, al.Config)
 		}
 		f, err := compileAccessLog(so.GetLogFormat())
 		if err != nil {
-			return fmt.Errorf("access log %q: %w", al.GetName(), err)
+			return fmt.Errorf("access log %q: %w", al.Name, err)
 		}
 		c.accessLogs = append(c.accessLogs, f)
 	}
@@ -149,36 +130,26 @@ func (c *config) compileExtProc(f *ext_procfilterv3.ExternalProcessor) error {
 	if a := f.GetRouteCacheAction(); a != ext_procfilterv3.ExternalProcessor_DEFAULT || f.GetDisableClearRouteCache() {
 		return errors.New("ext_proc route_cache_action other than DEFAULT is not emulated")
 	}
-	if err := supportedMode(f.GetProcessingMode()); err != nil {
+	if err := supportedMode(filter.ModeOf(f.GetProcessingMode())); err != nil {
 		return err
 	}
-	c.filter = f
-	// message_timeout defaults to 200ms (ext_proc.proto ExternalProcessor.message_timeout).
-	c.msgTimeout = 200 * time.Millisecond
-	if f.GetMessageTimeout() != nil {
-		c.msgTimeout = f.GetMessageTimeout().AsDuration()
-	}
-	if f.GetMaxMessageTimeout() != nil {
-		c.maxTimeout = f.GetMaxMessageTimeout().AsDuration()
-	}
-	for _, ns := range f.GetMetadataOptions().GetReceivingNamespaces().GetUntyped() {
-		c.namespaces[ns] = true
-	}
+	// message_timeout (default 200ms), max_message_timeout, failure_mode_allow,
+	// allow_mode_override, mutation_rules and metadata_options govern the stream.
 	var err error
-	c.checker, err = newChecker(f.GetMutationRules())
+	c.ext, err = filter.FromProto(f)
 	return err
 }
 
-// supportedMode refuses body modes the harness does not emulate.
-func supportedMode(m *ext_procfilterv3.ProcessingMode) error {
-	for _, b := range []ext_procfilterv3.ProcessingMode_BodySendMode{m.GetRequestBodyMode(), m.GetResponseBodyMode()} {
+// supportedMode refuses body modes the stand-in does not emulate.
+func supportedMode(m filter.Mode) error {
+	for _, b := range []ext_procfilterv3.ProcessingMode_BodySendMode{m.RequestBody, m.ResponseBody} {
 		switch b {
 		case ext_procfilterv3.ProcessingMode_NONE, ext_procfilterv3.ProcessingMode_STREAMED, ext_procfilterv3.ProcessingMode_BUFFERED:
 		default:
 			return fmt.Errorf("ext_proc body mode %s is not emulated", b)
 		}
 	}
-	if m.GetRequestTrailerMode() == ext_procfilterv3.ProcessingMode_SEND || m.GetResponseTrailerMode() == ext_procfilterv3.ProcessingMode_SEND {
+	if m.RequestTrailer == ext_procfilterv3.ProcessingMode_SEND || m.ResponseTrailer == ext_procfilterv3.ProcessingMode_SEND {
 		return errors.New("ext_proc trailer mode SEND is not emulated")
 	}
 	return nil
