@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"github.com/tollgate/tollgate/internal/envoysim/filter"
 	"io"
 	"net/http"
 	"os"
@@ -113,17 +114,12 @@ func TestServeHealthAdminAndShutdown(t *testing.T) {
 	}
 
 	// An open stream at shutdown may finish within the grace period.
-	stream, err := extprocv3.NewExternalProcessorClient(conn).Process(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	stream := filter.NewStream(nil, extprocv3.NewExternalProcessorClient(conn))
+	stream.Begin(context.Background())
 	send := func(r *extprocv3.ProcessingRequest) {
 		t.Helper()
-		if err := stream.Send(r); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := stream.Recv(); err != nil {
-			t.Fatal(err)
+		if _, fail := stream.Call(r); fail != nil {
+			t.Fatal(fail)
 		}
 	}
 	hdr := func(kv ...string) *corev3.HeaderMap {
@@ -145,11 +141,8 @@ func TestServeHealthAdminAndShutdown(t *testing.T) {
 		Body: []byte(`{"model":"claude-x","max_tokens":1}`), EndOfStream: true}}})
 	send(&extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_ResponseHeaders{ResponseHeaders: &extprocv3.HttpHeaders{
 		Headers: hdr(":status", "200", "content-type", "text/plain"), EndOfStream: true}}})
-	_ = stream.CloseSend()
-	for {
-		if _, err := stream.Recv(); err != nil {
-			break
-		}
+	if err := stream.Close(10 * time.Second); err != nil {
+		t.Fatal(err)
 	}
 	select {
 	case err := <-done:
@@ -172,19 +165,15 @@ func TestShutdownCutsStreamsAfterGrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	stream, err := extprocv3.NewExternalProcessorClient(conn).Process(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = stream.Send(&extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_RequestHeaders{RequestHeaders: &extprocv3.HttpHeaders{
-		Headers: &corev3.HeaderMap{Headers: []*corev3.HeaderValue{{Key: ":method", RawValue: []byte("POST")}, {Key: ":path", RawValue: []byte("/v1/messages")}}}}}})
-	if _, err := stream.Recv(); err != nil {
-		t.Fatal(err)
-	}
-	_ = stream.Send(&extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_RequestBody{RequestBody: &extprocv3.HttpBody{
-		Body: []byte(`{"model":"claude-x"}`), EndOfStream: true}}})
-	if _, err := stream.Recv(); err != nil {
-		t.Fatal(err)
+	stream := filter.NewStream(nil, extprocv3.NewExternalProcessorClient(conn))
+	stream.Begin(context.Background())
+	for _, r := range []*extprocv3.ProcessingRequest{
+		filter.RequestHeaders(filter.Of(":method", "POST", ":path", "/v1/messages").Proto(), false),
+		filter.RequestBody([]byte(`{"model":"claude-x"}`), true),
+	} {
+		if _, fail := stream.Call(r); fail != nil {
+			t.Fatal(fail)
+		}
 	}
 	cancel()
 	select {
