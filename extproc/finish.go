@@ -27,6 +27,9 @@ type outcome struct {
 	ttft        time.Duration
 }
 
+// errMalformedUsage: the provider reported a negative or absurd count (clamped).
+var errMalformedUsage = errors.New("usage: a count out of range (clamped)")
+
 // finish records the request once: metrics, the usage log line, and the dynamic
 // metadata returned to Envoy (nil when already finished). interrupted means the stream
 // ended before the response did; what was seen is recorded all the same.
@@ -46,6 +49,10 @@ func (st *stream) finish(interrupted bool) *structpb.Struct {
 	}
 	if interrupted && errors.Is(o.meterErr, eventstream.ErrTruncated) {
 		o.meterErr = nil // a cut stream ends mid-frame; it is counted as interrupted, as SSE is
+	}
+	var malformed bool
+	if o.usage, malformed = o.usage.Clamped(); malformed && o.meterErr == nil {
+		o.meterErr = errMalformedUsage // counted as a metering error, reason "malformed"
 	}
 	st.crossCheck(&o)
 	st.price(&o)

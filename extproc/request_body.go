@@ -34,7 +34,13 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 			"request body of %d bytes exceeds the gateway's limit of %d bytes", len(body), st.rt.Limits().MaxRequestBody))
 	}
 	model, apiErr := st.requestModel(body)
-	if apiErr == nil && !utf8.ValidString(model) { // it becomes a metric label, which must be UTF-8
+	switch {
+	case apiErr != nil:
+	case len(model) > api.MaxModelLength:
+		// Checked before the name goes anywhere (log line, error text, metadata): a 30 MB
+		// model once wrote 120 MB of log and broke the final gRPC reply.
+		apiErr = api.Errorf(http.StatusBadRequest, "model: %d bytes; a model name is at most %d bytes", len(model), api.MaxModelLength)
+	case !utf8.ValidString(model): // it becomes a metric label, which must be UTF-8
 		apiErr = api.Errorf(http.StatusBadRequest, "model: must be valid UTF-8")
 	}
 	if apiErr != nil {
@@ -168,13 +174,23 @@ func (st *stream) requestMutation(original []byte, mut provider.Mutation) *extpr
 		set = append(set, setHeader(h.Key, h.Value))
 		setKeys[h.Key] = true
 	}
-	if mut.Path != "" {
-		set = append(set, setHeader(":path", mut.Path))
+	path := mut.Path
+	if path == "" {
+		path = st.hdr.path
+	}
+	// A key in the query (?key=, ?api_key=) is a client credential too: it never goes on.
+	if clean, changed := api.StripCredentialParams(path); changed || mut.Path != "" {
+		set = append(set, setHeader(":path", clean))
 	}
 	set = append(set, setHeader("content-length", strconv.Itoa(len(mut.Body))))
 
 	var remove []string
 	for _, k := range keys.CredentialHeaders {
+		if !setKeys[k] {
+			remove = append(remove, k)
+		}
+	}
+	for _, k := range keys.ClientOnlyHeaders {
 		if !setKeys[k] {
 			remove = append(remove, k)
 		}
