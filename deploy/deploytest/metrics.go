@@ -31,6 +31,7 @@ var KnownMetrics = map[string]Metric{
 	"tollgate_unpriced_tokens_total":                  {Counter, []string{"model", "provider"}},
 	"tollgate_streams_interrupted_total":              {Counter, []string{"model", "provider"}},
 	"tollgate_credential_errors_total":                {Counter, []string{"provider"}},
+	"tollgate_admission_rejections_total":             {Counter, []string{"reason"}},
 	"tollgate_metering_errors_total":                  {Counter, []string{"provider", "reason"}},
 	"tollgate_usage_mismatch_total":                   {Counter, []string{"provider"}},
 	"tollgate_config_last_reload_successful":          {Gauge, nil},

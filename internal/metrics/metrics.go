@@ -17,8 +17,11 @@ type Metrics struct {
 	UnpricedTokens     *prometheus.CounterVec // model, provider
 	StreamsInterrupted *prometheus.CounterVec // model, provider
 	CredentialErrors   *prometheus.CounterVec // provider
-	MeteringErrors     *prometheus.CounterVec // provider, reason
-	UsageMismatch      *prometheus.CounterVec // provider
+	// AdmissionRejections counts requests refused with 503 before tollgate took their
+	// body (reason: inflight_body_bytes).
+	AdmissionRejections *prometheus.CounterVec // reason
+	MeteringErrors      *prometheus.CounterVec // provider, reason
+	UsageMismatch       *prometheus.CounterVec // provider
 
 	ReloadSuccess   prometheus.Gauge
 	ReloadTimestamp prometheus.Gauge
@@ -67,6 +70,8 @@ func New(reg prometheus.Registerer) *Metrics {
 			"model", "provider"),
 		CredentialErrors: counter("tollgate_credential_errors_total",
 			"Requests refused because a provider's credential source failed.", "provider"),
+		AdmissionRejections: counter("tollgate_admission_rejections_total",
+			"Requests refused with a fast 503 because accepting them would exceed a bound (reason: inflight_body_bytes).", "reason"),
 		MeteringErrors: counter("tollgate_metering_errors_total",
 			"Responses whose metering stopped early (event too large, bad frame, decompression cap); the client's response is unaffected.",
 			"provider", "reason"),
@@ -85,7 +90,7 @@ func New(reg prometheus.Registerer) *Metrics {
 			Help: "OpenTelemetry GenAI gen_ai.server.time_to_first_token: from request headers to the first output content of a stream.", Buckets: ttftBuckets}, genai),
 	}
 	reg.MustRegister(m.Tokens, m.ReasoningTokens, m.CostUSD, m.Requests, m.UnpricedTokens,
-		m.StreamsInterrupted, m.CredentialErrors, m.MeteringErrors, m.UsageMismatch,
+		m.StreamsInterrupted, m.CredentialErrors, m.AdmissionRejections, m.MeteringErrors, m.UsageMismatch,
 		m.ReloadSuccess, m.ReloadTimestamp, m.GenAITokenUsage, m.GenAIDuration, m.GenAITTFT)
 	return m
 }
