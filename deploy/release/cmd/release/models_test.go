@@ -74,6 +74,15 @@ func fakePrometheus(t *testing.T) *httptest.Server {
 	return srv
 }
 
+// httptestPrometheus answers every query with the given vector elements.
+func httptestPrometheus(t *testing.T, elements ...string) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[%s]}}`, strings.Join(elements, ","))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
 const wantValuesAfter = `# Values shared by staging and production.
 config:
   providers:
