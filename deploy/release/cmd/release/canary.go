@@ -148,8 +148,7 @@ func clientOf(test string) string {
 			return parts[1]
 		}
 	}
-	names := sortedClients(map[string]string{"claude-code": "", "codex": "", "gemini-cli": ""})
-	for _, c := range names {
+	for _, c := range sortedClients(clientPackages) {
 		if strings.Contains(test, c) {
 			return c
 		}
@@ -181,7 +180,7 @@ func parseTestJSON(r io.Reader) (*suiteResult, error) {
 			if e.Action == "fail" {
 				res.suiteFailed = true
 			}
-			if e.Action == "output" && res.packageOutput.Len() < outputPerTest {
+			if (e.Action == "output" || e.Action == "build-output") && res.packageOutput.Len() < outputPerTest {
 				res.packageOutput.WriteString(e.Output)
 			}
 			continue
@@ -245,7 +244,12 @@ type verdict struct {
 	why                    string   // for fail without client tests
 }
 
+// judge decides, for each client whose newest version differs from its pin, whether the
+// suite passed with it. The package fails whenever a test fails, so a package failure counts
+// against every client only when no test failure explains it (a build error, a panic, a
+// timeout): no pin moves on a run that went red for an unknown reason.
 func judge(res *suiteResult, pins, latest map[string]string) []verdict {
+	anyTestFailed := len(res.failed) > 0 || len(res.unattributed) > 0
 	var out []verdict
 	for _, c := range sortedClients(latest) {
 		if latest[c] == pins[c] {
@@ -258,12 +262,10 @@ func judge(res *suiteResult, pins, latest map[string]string) []verdict {
 		case len(res.unattributed) > 0:
 			v.status, v.tests = "fail", res.unattributed
 			v.why = "tests that name no client failed; the canary cannot tell which client broke them"
-		case res.suiteFailed && !res.anyTest:
-			v.status, v.why = "fail", "the suite failed before running a test"
-		case res.suiteFailed && len(res.passed[c]) > 0:
-			// The package failed after this client's tests passed (a timeout or panic
-			// elsewhere): no pin moves on a red run.
-			v.status, v.why = "fail", "the suite failed outside this client's tests"
+		case res.suiteFailed && !anyTestFailed && !res.anyTest:
+			v.status, v.why = "fail", "the suite failed before running a test (see its output)"
+		case res.suiteFailed && !anyTestFailed:
+			v.status, v.why = "fail", "the suite failed outside any test (a panic or a timeout; see its output)"
 		case len(res.passed[c]) > 0:
 			v.status, v.tests = "pass", res.passed[c]
 		default:
@@ -384,7 +386,8 @@ func canaryIssue(gh relkit.GitHub, stdout io.Writer, v verdict, res *suiteResult
 		for _, t := range v.tests {
 			fmt.Fprintf(&b, "<details><summary><code>%s</code></summary>\n\n```\n%s\n```\n</details>\n\n", t, strings.TrimSpace(outputOf(res, t)))
 		}
-	} else if res.packageOutput.Len() > 0 {
+	}
+	if v.why != "" && res.packageOutput.Len() > 0 {
 		fmt.Fprintf(&b, "### Suite output\n\n```\n%s\n```\n\n", strings.TrimSpace(res.packageOutput.String()))
 	}
 	fmt.Fprintf(&b, "### What changed in the requests it sends\n\nAgainst the request shapes of the last passing version (`%s`):\n\n", baseline)
