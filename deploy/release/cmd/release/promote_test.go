@@ -109,14 +109,15 @@ func TestPromoteErrors(t *testing.T) {
 // TestDayOneStory walks the README's day-one story with fakes, from the nightly pull
 // request to the production pull request, on the values this directory ships:
 //
-//  1. tonight the openai catalog lists o5-mini, which no rule routes (the shipped rules are
-//     the claude-* and gpt-* families). Clients already asked for it: they got 404s, the
-//     TollgateUnroutedRequests alert fired (deploy/prometheus/alerts_test.yaml) and
-//     Prometheus counted them. models-pr opens the pull request, which says so;
-//  2. its check (render + tollgate check -strict) fails: o5-mini has no price. A reviewer
+//  1. tonight the openai catalog lists o4-mini (the price table knows it) and o6-preview
+//     (it does not), which no rule routes (the shipped rules are the claude-* and gpt-*
+//     families). Clients already asked: they got 404s, TollgateUnroutedRequests fired
+//     (deploy/prometheus/alerts_test.yaml) and Prometheus counted 42 requests for o4-mini and
+//     7 for `other`. models-pr opens the pull request, which says so;
+//  2. its check (render + tollgate check -strict) fails: o6-preview has no price. A reviewer
 //     adds a pricing.overrides entry to the branch; the check passes; it is merged;
 //  3. the release workflow renders main, checks it, deploys it (helm: not run here) and runs
-//     tollgate smoke (a fake that must be handed the rendered config with o5-mini in it);
+//     tollgate smoke (a fake that must be handed the rendered config with the new rules);
 //  4. promote opens the production pull request for the merged commit.
 func TestDayOneStory(t *testing.T) {
 	e := newModelsEnv(t)
@@ -125,18 +126,21 @@ func TestDayOneStory(t *testing.T) {
 	fakes.Git(t, e.repo.Dir, "push", "-q", "origin", "main")
 	writeFile(t, e.json, `{"providers":[{"name":"openai","type":"openai","error":"","models":[
 		{"id":"gpt-5.1","route":"glob","client_model":"gpt-5.1","rule":"gpt-*","priced":true},
-		{"id":"o5-mini","route":"none","client_model":"","rule":"","priced":false}]}]}`)
-	writeFile(t, e.yaml, "models:\n  - match: o5-mini\n    provider: openai\n")
+		{"id":"o4-mini","route":"none","client_model":"","rule":"","priced":true},
+		{"id":"o6-preview","route":"none","client_model":"","rule":"","priced":false}]}]}`)
+	writeFile(t, e.yaml, "models:\n  - match: o4-mini\n    provider: openai\n  - match: o6-preview\n    provider: openai\n")
 	t.Setenv("FAKE_MODELS_EXIT", "0")
-	prom := httptestPrometheus(t, `{"metric":{"model":"o5-mini"},"value":[1,"42"]}`)
+	prom := httptestPrometheus(t, `{"metric":{"model":"o4-mini"},"value":[1,"42"]}`, `{"metric":{"model":"other"},"value":[1,"7"]}`)
 
 	// 1. The nightly pull request.
 	if code, _, _ := e.run(t, "-prometheus", prom); code != 0 {
 		t.Fatalf("models-pr exit %d", code)
 	}
 	pr := e.gh.State(t).PRs[0]
-	if !strings.Contains(pr.Body, "| `o5-mini` | 42 |") {
-		t.Fatalf("the pull request does not say who asked:\n%s", pr.Body)
+	for _, want := range []string{"| `o4-mini` | 42 |", "7 requests asked for names the price table does not know", "- `o6-preview` on openai (added here)"} {
+		if !strings.Contains(pr.Body, want) {
+			t.Fatalf("the pull request lacks %q:\n%s", want, pr.Body)
+		}
 	}
 
 	// 2. Its check, on the branch.
@@ -152,15 +156,15 @@ func TestDayOneStory(t *testing.T) {
 			Lookup: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
 	}
 	r := renderCheck(pr.HeadRefName)
-	if r.OK || strings.Join(r.Unpriced, ",") != "o5-mini" || r.Models != 3 {
-		t.Fatalf("check of the nightly branch: ok=%v unpriced=%v rules=%d errors=%q; want a failure on o5-mini's price", r.OK, r.Unpriced, r.Models, r.Errors)
+	if r.OK || strings.Join(r.Unpriced, ",") != "o6-preview" || r.Models != 4 {
+		t.Fatalf("check of the nightly branch: ok=%v unpriced=%v rules=%d errors=%q; want a failure on o6-preview's price", r.OK, r.Unpriced, r.Models, r.Errors)
 	}
 	fakes.Git(t, e.repo.Dir, "fetch", "-q", "origin")
 	fakes.Git(t, e.repo.Dir, "checkout", "-q", pr.HeadRefName)
 	priced := strings.Replace(readFile(t, filepath.Join(e.repo.Dir, valuesRel)), "\nproviderSecrets:",
-		"  pricing:\n    overrides:\n      o5-mini: {input: 1.1, output: 4.4}\n\nproviderSecrets:", 1)
+		"  pricing:\n    overrides:\n      o6-preview: {input: 5, output: 40}\n\nproviderSecrets:", 1)
 	e.repo.Write(t, valuesRel, priced)
-	fakes.Git(t, e.repo.Dir, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "price o5-mini")
+	fakes.Git(t, e.repo.Dir, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "price o6-preview")
 	fakes.Git(t, e.repo.Dir, "push", "-q", "origin", pr.HeadRefName)
 	if r = renderCheck(pr.HeadRefName); !r.OK {
 		t.Fatalf("check after the price: %q", r.Errors)
@@ -179,8 +183,9 @@ func TestDayOneStory(t *testing.T) {
 	}
 	out := t.TempDir()
 	run(t, "render", "-chart", chartDir, "-f", filepath.Join(e.repo.Dir, valuesRel), "-f", filepath.Join(valuesDir, "staging.yaml"), "-out", out)
-	smokeBin := fakes.WriteScript(t, t.TempDir(), "tollgate", `grep -q 'match: o5-mini' "$7" || { echo "o5-mini is not in $7" >&2; exit 1; }
-echo "o5-mini openai 200 ttft=0.4s"
+	smokeBin := fakes.WriteScript(t, t.TempDir(), "tollgate", `grep -q 'match: o6-preview' "$7" || { echo "o6-preview is not in $7" >&2; exit 1; }
+echo "o4-mini openai 200 ttft=0.4s"
+echo "o6-preview openai 200 ttft=0.9s"
 `)
 	b, err := exec.Command(smokeBin, "smoke", "-gateway", "http://staging", "-key", "k", "-config", filepath.Join(out, "tollgate.yaml")).Output()
 	if err != nil {
@@ -194,7 +199,7 @@ echo "o5-mini openai 200 ttft=0.4s"
 	}
 	st = e.gh.State(t)
 	last := st.PRs[len(st.PRs)-1]
-	if len(st.PRs) != 2 || last.HeadRefName != productionBranch || !strings.Contains(last.Body, "o5-mini openai 200") || !strings.Contains(last.Body, merged[:12]) {
+	if len(st.PRs) != 2 || last.HeadRefName != productionBranch || !strings.Contains(last.Body, "o6-preview openai 200") || !strings.Contains(last.Body, merged[:12]) {
 		t.Errorf("production pull request %+v", last)
 	}
 }
