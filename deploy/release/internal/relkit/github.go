@@ -155,8 +155,8 @@ func (g Git) Out(args ...string) (string, error) {
 // Branch returns the current branch name ("HEAD" when detached).
 func (g Git) Branch() (string, error) { return g.Out("rev-parse", "--abbrev-ref", "HEAD") }
 
-// Commit stages paths and commits them with msg, as the configured user or else as
-// github-actions[bot].
+// Commit commits paths (and nothing else that may be staged) with msg, as the configured
+// user or else as github-actions[bot].
 func (g Git) Commit(msg string, paths ...string) error {
 	if err := g.Run("git", append([]string{"add", "--"}, paths...)...); err != nil {
 		return err
@@ -165,7 +165,7 @@ func (g Git) Commit(msg string, paths ...string) error {
 	if email, _ := g.Out("config", "user.email"); email == "" {
 		r.Env = append(append([]string(nil), r.Env...), botIdentity...)
 	}
-	return r.Run("git", "commit", "-q", "-m", msg)
+	return r.Run("git", append([]string{"commit", "-q", "-m", msg, "--"}, paths...)...)
 }
 
 // PushBranch force-pushes HEAD to branch on origin: release branches are rewritten by each run.

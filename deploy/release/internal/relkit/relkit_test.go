@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tollgate/tollgate/deploy/release/internal/fakes"
 )
 
 func TestAppendToSequenceKeepsTheText(t *testing.T) {
@@ -218,5 +220,24 @@ func TestSetOutputAndSummary(t *testing.T) {
 	sum, _ := os.ReadFile(filepath.Join(dir, "sum"))
 	if string(out) != "changed<<__TOLLGATE_EOF__\ntrue\n__TOLLGATE_EOF__\n" || string(sum) != "# hi\n" {
 		t.Errorf("output %q summary %q", out, sum)
+	}
+}
+
+// TestGitCommitOnlyThePaths: a commit holds the named paths and nothing else that was staged,
+// and falls back to the bot identity when no user is configured.
+func TestGitCommitOnlyThePaths(t *testing.T) {
+	repo := fakes.NewRepo(t, map[string]string{"a": "1\n", "b": "1\n"})
+	repo.Write(t, "a", "2\n")
+	repo.Write(t, "b", "2\n")
+	fakes.Git(t, repo.Dir, "add", "b")
+	g := Git{Runner{Dir: repo.Dir}}
+	if err := g.Commit("change a", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if files := fakes.Git(t, repo.Dir, "show", "--name-only", "--format=%an", "HEAD"); files != "github-actions[bot]\n\na\n" {
+		t.Errorf("commit: %q", files)
+	}
+	if st := fakes.Git(t, repo.Dir, "status", "--porcelain"); st != "M  b\n" {
+		t.Errorf("status after: %q", st)
 	}
 }
