@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // Runner runs programs in Dir with Env added to the process environment. Stderr receives
@@ -29,15 +30,28 @@ func (r Runner) log() io.Writer {
 	return r.Stderr
 }
 
-func (r Runner) cmd(stdin io.Reader, name string, args ...string) (*exec.Cmd, *bytes.Buffer) {
+// syncWriter serialises writes: os/exec copies a program's stdout and stderr from two
+// goroutines, and Run sends both to the log.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+func (r Runner) cmd(name string, args ...string) (*exec.Cmd, *bytes.Buffer, io.Writer) {
 	c := exec.Command(name, args...)
 	c.Dir = r.Dir
 	c.Env = append(os.Environ(), r.Env...)
-	c.Stdin = stdin
+	log := &syncWriter{w: r.log()}
 	var errBuf bytes.Buffer
-	c.Stderr = io.MultiWriter(&errBuf, r.log())
-	fmt.Fprintf(r.log(), "+ %s %s\n", name, strings.Join(args, " "))
-	return c, &errBuf
+	c.Stderr = io.MultiWriter(&errBuf, log)
+	fmt.Fprintf(log, "+ %s %s\n", name, strings.Join(args, " "))
+	return c, &errBuf, log
 }
 
 // ExitError is a program that ran and exited non-zero.
@@ -68,7 +82,7 @@ func wrap(name string, args []string, err error, stderr *bytes.Buffer) error {
 
 // Output runs a program and returns its stdout.
 func (r Runner) Output(name string, args ...string) ([]byte, error) {
-	c, stderr := r.cmd(nil, name, args...)
+	c, stderr, _ := r.cmd(name, args...)
 	out, err := c.Output()
 	if err != nil {
 		return out, wrap(name, args, err, stderr)
@@ -78,8 +92,8 @@ func (r Runner) Output(name string, args ...string) ([]byte, error) {
 
 // Run runs a program, sending its stdout to the log.
 func (r Runner) Run(name string, args ...string) error {
-	c, stderr := r.cmd(nil, name, args...)
-	c.Stdout = r.log()
+	c, stderr, log := r.cmd(name, args...)
+	c.Stdout = log
 	if err := c.Run(); err != nil {
 		return wrap(name, args, err, stderr)
 	}
