@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"helm.sh/helm/v3/pkg/lint"
 	"helm.sh/helm/v3/pkg/lint/support"
+	"github.com/compose-spec/compose-go/v2/types"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 )
@@ -272,6 +274,37 @@ func TestPromtoolCheckAndTestRules(t *testing.T) {
 			continue
 		}
 		t.Logf("promtool %s:\n%s", strings.Join(args, " "), out)
+	}
+}
+
+// TestPromtoolCheckConfig runs `promtool check config` on the compose prometheus.yml, with
+// its container paths mapped to the repository's files: Prometheus accepts the file and the
+// rule file it loads.
+func TestPromtoolCheckConfig(t *testing.T) {
+	bin := promtool(t)
+	prom := service(t, loadCompose(t), "prometheus")
+	cfg := string(readRepoFile(t, "deploy/prometheus/prometheus.yml"))
+	dir := t.TempDir()
+	for _, v := range prom.Volumes {
+		if v.Type == types.VolumeTypeBind {
+			cfg = strings.ReplaceAll(cfg, v.Target, filepath.Join(dir, filepath.Base(v.Target)))
+			if b, err := os.ReadFile(v.Source); err == nil {
+				if err := os.WriteFile(filepath.Join(dir, filepath.Base(v.Target)), b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	path := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "check", "config", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool check config: %v\n%s", err, out)
+	}
+	if want := fmt.Sprintf("SUCCESS: %d rules found", len(loadAlertRules(t))); !strings.Contains(string(out), want) {
+		t.Errorf("promtool check config did not load the rules:\n%s", out)
 	}
 }
 
