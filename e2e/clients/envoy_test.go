@@ -1,13 +1,14 @@
 package clients
 
-// This file is the package's only contact with the Envoy stand-in: when it moves, the
-// import below is the one line to change.
+// This file is the package's only contact with the Envoy stand-in: when it moves (to
+// internal/envoysim, whose New and Options are the same), the import path below is the
+// one line to change.
 
 import (
 	"log/slog"
 	"testing"
 
-	"github.com/tollgate/tollgate/e2e/harness"
+	sim "github.com/tollgate/tollgate/e2e/harness"
 	"github.com/tollgate/tollgate/envoy"
 )
 
@@ -26,7 +27,7 @@ func startEnvoy(t *testing.T, envoyYAML, extProcAddr string, upstreams map[strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := harness.New(harness.Options{Bootstrap: b, ExtProcAddr: extProcAddr, Upstreams: upstreams, Logger: log})
+	h, err := sim.New(sim.Options{Bootstrap: b, ExtProcAddr: extProcAddr, Upstreams: upstreams, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
