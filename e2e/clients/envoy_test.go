@@ -1,15 +1,13 @@
 package clients
 
-// This file is the package's only contact with the Envoy stand-in: when it moves (to
-// internal/envoysim, whose New and Options are the same), the import path below is the
-// one line to change.
+// This file is the package's only contact with the Envoy stand-in (internal/envoysim).
 
 import (
 	"log/slog"
 	"testing"
 
-	sim "github.com/tollgate/tollgate/e2e/harness"
 	"github.com/tollgate/tollgate/envoy"
+	sim "github.com/tollgate/tollgate/internal/envoysim"
 )
 
 // envoySim is the running Envoy stand-in.
