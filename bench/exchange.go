@@ -46,6 +46,10 @@ type worker struct {
 	hdrs   *requestHeaders
 	resp   extprocv3.ProcessingResponse // reused by every receive
 	hist   [numPhases]histogram
+	// pacing is the time between two response chunks (0: back to back); pace is its
+	// timer, reused.
+	pacing time.Duration
+	pace   *time.Timer
 
 	// Of the current request: the last usage the server reported, if any.
 	usage    Tokens
@@ -89,7 +93,7 @@ func (w *worker) do(ctx context.Context, seq int64) (ending, error) {
 	start := time.Now()
 	w.stream.Begin(ctx)
 	defer w.stream.Cancel() // ends the stream on any early return
-	end, err := w.exchange()
+	end, err := w.exchange(ctx)
 	if err != nil && !errors.Is(err, errImmediate) {
 		return 0, err
 	}
@@ -107,7 +111,7 @@ func (w *worker) do(ctx context.Context, seq int64) (ending, error) {
 // mode_override and ended by CONTINUE_AND_REPLACE), which decides what is sent next.
 // errImmediate (with endedImmediate) means the server ended the request early; any other
 // error fails the request.
-func (w *worker) exchange() (ending, error) {
+func (w *worker) exchange(ctx context.Context) (ending, error) {
 	if w.stream.Mode().RequestHeader != extprocfilterv3.ProcessingMode_SKIP {
 		r, err := w.roundTrip(w.hdrs.msg, phaseRequestHeaders)
 		if err != nil {
@@ -134,7 +138,12 @@ func (w *worker) exchange() (ending, error) {
 	switch mode := w.stream.Mode().ResponseBody; mode {
 	case extprocfilterv3.ProcessingMode_NONE:
 	case extprocfilterv3.ProcessingMode_STREAMED:
-		for _, c := range w.msgs.chunks {
+		for i, c := range w.msgs.chunks {
+			if i > 0 && w.pacing > 0 {
+				if err := w.wait(ctx); err != nil {
+					return 0, err
+				}
+			}
 			r, err := w.roundTrip(c, phaseResponseChunk)
 			if err != nil {
 				return endedImmediate, err
@@ -153,6 +162,22 @@ func (w *worker) exchange() (ending, error) {
 		return 0, fmt.Errorf("response_body_mode %s in mode_override is not what Envoy's config allows", mode)
 	}
 	return endedFull, nil
+}
+
+// wait waits out the pacing between two chunks, or until ctx is done.
+func (w *worker) wait(ctx context.Context) error {
+	if w.pace == nil {
+		w.pace = time.NewTimer(w.pacing)
+	} else {
+		w.pace.Reset(w.pacing)
+	}
+	select {
+	case <-w.pace.C:
+		return nil
+	case <-ctx.Done():
+		w.pace.Stop()
+		return fmt.Errorf("pacing the response: %w", ctx.Err())
+	}
 }
 
 // roundTrip sends msg and awaits its reply, which must be of the matching type or an

@@ -2,14 +2,27 @@ package bench
 
 import "time"
 
-// Report is the outcome of Run: one Result per scenario and server.
+// Report is the outcome of Run or RunProcesses: one Result per scenario, server (and
+// repetition), and with servers run as processes one Summary per scenario.
 type Report struct {
+	// Mode is how the servers ran: "process" (each a process of its own, measured
+	// alone), "in-process" (inside the load tool), or "target" (elsewhere).
+	Mode string `json:"mode"`
+	// Concurrency is -c; 0 means each scenario ran with its own (Result.Concurrency).
 	Concurrency int           `json:"concurrency"`
 	Requests    int           `json:"requests"`
 	Duration    time.Duration `json:"duration_ns"`
 	Target      string        `json:"target,omitempty"`
-	GOMAXPROCS  int           `json:"gomaxprocs"`
-	Results     []Result      `json:"results"`
+	// GOMAXPROCS is the load tool's.
+	GOMAXPROCS int `json:"gomaxprocs"`
+	// Reps is the number of repetitions of each (scenario, server) run (process mode).
+	Reps int `json:"reps,omitempty"`
+	// ServerCPUs and ClientCPUs are the CPUs the servers and the load tool were pinned
+	// to (empty: not pinned).
+	ServerCPUs []int     `json:"server_cpus,omitempty"`
+	ClientCPUs []int     `json:"client_cpus,omitempty"`
+	Results    []Result  `json:"results"`
+	Summaries  []Summary `json:"summaries,omitempty"`
 }
 
 // Result is one scenario run against one server.
@@ -20,6 +33,13 @@ type Result struct {
 	// InProcess is true when the server ran inside this process: CPU, allocations and
 	// peak RSS then cover client and server together (see README.md).
 	InProcess bool `json:"in_process"`
+	// Process is true when the server ran as a process of its own: CPU and peak RSS are
+	// that process's alone.
+	Process bool `json:"process,omitempty"`
+	// Rep is the repetition this run belongs to (from 0).
+	Rep int `json:"rep"`
+	// Concurrency is the number of concurrent streams of the run.
+	Concurrency int `json:"concurrency"`
 
 	// Completed = Full + Immediate: requests that ended as Envoy expects.
 	Completed int64 `json:"completed"`
@@ -39,8 +59,18 @@ type Result struct {
 	// whole request (stream open to stream end, full requests only).
 	Phases []Phase `json:"phases"`
 
-	// CPUPerRequest is this process's CPU time (user+system) per completed request.
+	// CPUPerRequest is CPU time (user+system) per completed request: of the server
+	// process alone (Process), else of this process (client, and an in-process server).
 	CPUPerRequest time.Duration `json:"cpu_per_request_ns"`
+	// ServerCPU is the server process's CPU time over the whole run, and CPUSource where
+	// it was read: "schedstat" (per thread, to the ns) or "stat" (to the 10 ms tick).
+	ServerCPU time.Duration `json:"server_cpu_ns,omitempty"`
+	CPUSource string        `json:"cpu_source,omitempty"`
+	// ClientCPUPerRequest is the load tool's own CPU time per request (Process runs).
+	ClientCPUPerRequest time.Duration `json:"client_cpu_per_request_ns,omitempty"`
+	// LoadAvg is the machine's 1-minute load average at the start and at the end of the
+	// run: how busy the machine was with other work too.
+	LoadAvg [2]float64 `json:"load_avg"`
 	// CPURatio is CPUPerRequest over the floor's in the same scenario (in-process runs
 	// of a server other than the floor; 0 otherwise).
 	CPURatio float64 `json:"cpu_ratio_to_floor,omitempty"`
@@ -53,7 +83,8 @@ type Result struct {
 	// completed request (runtime.MemStats Mallocs and TotalAlloc deltas).
 	AllocsPerRequest float64 `json:"allocs_per_request"`
 	BytesPerRequest  float64 `json:"bytes_per_request"`
-	// PeakRSS is this process's peak resident set during the run, in bytes. When
+	// PeakRSS is the peak resident set during the run, in bytes, of the server process
+	// (Process) or of this one. When
 	// PeakRSSReset is false the kernel refused to reset the peak, and it is the peak of
 	// the whole process so far.
 	PeakRSS      int64 `json:"peak_rss_bytes"`

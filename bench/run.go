@@ -22,10 +22,15 @@ import (
 // Options configure Run. Each scenario runs against each server until Requests requests
 // have been started or Duration has passed, whichever comes first.
 type Options struct {
-	Scenarios   []string      // names; empty means DefaultScenarios
-	Concurrency int           // concurrent streams (workers)
+	Scenarios []string // names; empty means DefaultScenarios
+	// Concurrency is the number of concurrent streams (workers); 0 means each
+	// scenario's own (Scenario.Concurrency).
+	Concurrency int
 	Requests    int           // requests per scenario and server
 	Duration    time.Duration // time limit per scenario and server
+	// Pacing, when PacingSet, replaces every scenario's time between response chunks.
+	Pacing    time.Duration
+	PacingSet bool
 	// Target is the host:port of an external ext_proc server to measure instead of the
 	// in-process one. Its CPU and memory are not visible from here: see README.md.
 	Target string
@@ -38,14 +43,24 @@ type Options struct {
 	// NoFloor skips the floor server.
 	NoFloor bool
 	Logger  *slog.Logger
+
+	// For RunProcesses only (servers as processes of their own):
+	// Reps is how many times each (scenario, server) run is repeated, alternating the
+	// servers' order (0: 1).
+	Reps int
+	// ServerCPUs and ClientCPUs pin the servers and the load tool (nil: not pinned).
+	ServerCPUs, ClientCPUs []int
+	// ProfileDir, when set, receives a CPU and an allocation profile of every server
+	// process (<scenario>.<server>.<rep>.cpu.pprof and .allocs.pprof).
+	ProfileDir string
 }
 
 // DefaultKey is the client key sent when Options.Key is empty.
 const DefaultKey = "tollgate-bench-key"
 
-// maxMessage bounds one gRPC message both ways: the 5 MB scenario with ample margin, and
+// MaxMessage bounds one gRPC message both ways: the 5 MB scenario with ample margin, and
 // the 20 MB bodies tollgate admits.
-const maxMessage = 64 << 20
+const MaxMessage = 64 << 20
 
 func (o *Options) validate() error {
 	var errs []error
@@ -55,8 +70,11 @@ func (o *Options) validate() error {
 	if err := checkScenarios(o.Scenarios); err != nil {
 		errs = append(errs, err)
 	}
-	if o.Concurrency < 1 {
-		errs = append(errs, fmt.Errorf("concurrency %d: must be at least 1", o.Concurrency))
+	if o.Concurrency < 0 {
+		errs = append(errs, fmt.Errorf("concurrency %d: must be at least 1 (0: each scenario's own)", o.Concurrency))
+	}
+	if o.PacingSet && o.Pacing < 0 {
+		errs = append(errs, fmt.Errorf("pacing %s: must not be negative", o.Pacing))
 	}
 	if o.Requests < 1 {
 		errs = append(errs, fmt.Errorf("requests %d: must be at least 1", o.Requests))
@@ -108,7 +126,7 @@ func (s *server) close() {
 func dial(addr string) (*grpc.ClientConn, error) {
 	return grpc.NewClient(addr,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(maxMessage), grpc.MaxCallRecvMsgSize(maxMessage)))
+		grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(MaxMessage), grpc.MaxCallRecvMsgSize(MaxMessage)))
 }
 
 // startInProcess serves register on 127.0.0.1 and connects to it.
@@ -117,7 +135,7 @@ func startInProcess(name string, register func(*grpc.Server)) (*server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: listen: %w", name, err)
 	}
-	g := grpc.NewServer(grpc.MaxRecvMsgSize(maxMessage), grpc.MaxSendMsgSize(maxMessage))
+	g := grpc.NewServer(grpc.MaxRecvMsgSize(MaxMessage), grpc.MaxSendMsgSize(MaxMessage))
 	register(g)
 	served := make(chan struct{})
 	go func() { defer close(served); _ = g.Serve(lis) }()
@@ -182,8 +200,11 @@ func Run(ctx context.Context, opts Options, tollgate func(*grpc.Server), out io.
 	if err := opts.validate(); err != nil {
 		return Report{}, err
 	}
-	rep := Report{Concurrency: opts.Concurrency, Requests: opts.Requests, Duration: opts.Duration,
+	rep := Report{Mode: "in-process", Concurrency: opts.Concurrency, Requests: opts.Requests, Duration: opts.Duration,
 		Target: opts.Target, GOMAXPROCS: runtime.GOMAXPROCS(0)}
+	if opts.Target != "" {
+		rep.Mode = "target"
+	}
 	servers, err := startServers(&opts, tollgate)
 	if err != nil {
 		return rep, err
@@ -202,7 +223,8 @@ func Run(ctx context.Context, opts Options, tollgate func(*grpc.Server), out io.
 		var floor *Result
 		for _, s := range servers {
 			opts.Logger.Info("bench run", "scenario", name, "server", s.name)
-			res := runLoad(ctx, s, m, &opts)
+			// In-process this is client and server; for a -target, the client alone.
+			res := runLoad(ctx, s, m, &opts, &selfProbe{})
 			if err := ctx.Err(); err != nil {
 				return rep, err
 			}
@@ -245,32 +267,78 @@ func (t *tally) addSample(msg string) {
 	}
 }
 
-// runLoad measures one scenario against one server.
-func runLoad(ctx context.Context, s *server, m *messages, opts *Options) Result {
-	if opts.Warmup > 0 {
-		warm := make([]*worker, opts.Concurrency)
-		for i := range warm {
-			warm[i] = newWorker(i, s.client, m)
-		}
-		var seq atomic.Int64
-		drive(ctx, warm, make([]tally, len(warm)), int64(opts.Warmup*opts.Concurrency), time.Now().Add(opts.Duration), opts.Timeout, &seq)
-	}
-	workers := make([]*worker, opts.Concurrency)
-	tallies := make([]tally, len(workers))
-	for i := range workers {
-		workers[i] = newWorker(i, s.client, m)
-	}
-	var seq atomic.Int64
+// probe measures the resources a run takes: begin is called right before the measured
+// requests, end right after, with the result to fill (Completed is set).
+type probe interface {
+	begin()
+	end(res *Result)
+}
+
+// selfProbe measures this process: the client, and an in-process server with it.
+type selfProbe struct {
+	reset  bool
+	before usageSnapshot
+}
+
+func (p *selfProbe) begin() {
 	runtime.GC()
-	reset := resetPeakRSS()
-	before := snapshot()
+	p.reset = resetPeakRSS()
+	p.before = snapshot()
+}
+
+func (p *selfProbe) end(res *Result) {
+	after := snapshot()
+	res.PeakRSS, res.PeakRSSReset = peakRSS(), p.reset
+	if res.Completed > 0 {
+		n := float64(res.Completed)
+		res.CPUPerRequest = (after.cpu - p.before.cpu) / time.Duration(res.Completed)
+		res.AllocsPerRequest = float64(after.mallocs-p.before.mallocs) / n
+		res.BytesPerRequest = float64(after.totalAlloc-p.before.totalAlloc) / n
+	}
+}
+
+// concurrency is the number of workers a scenario runs with.
+func (o *Options) concurrency(sc *Scenario) int {
+	if o.Concurrency > 0 {
+		return o.Concurrency
+	}
+	return max(sc.Concurrency, 1)
+}
+
+// pacing is the time between a scenario's response chunks.
+func (o *Options) pacing(sc *Scenario) time.Duration {
+	if o.PacingSet {
+		return o.Pacing
+	}
+	return sc.Pacing
+}
+
+// runLoad measures one scenario against one server.
+func runLoad(ctx context.Context, s *server, m *messages, opts *Options, p probe) Result {
+	c := opts.concurrency(m.sc)
+	newWorkers := func() []*worker {
+		ws := make([]*worker, c)
+		for i := range ws {
+			ws[i] = newWorker(i, s.client, m)
+			ws[i].pacing = opts.pacing(m.sc)
+		}
+		return ws
+	}
+	if opts.Warmup > 0 {
+		warm := newWorkers()
+		var seq atomic.Int64
+		drive(ctx, warm, make([]tally, len(warm)), int64(opts.Warmup*c), time.Now().Add(opts.Duration), opts.Timeout, &seq)
+	}
+	workers := newWorkers()
+	tallies := make([]tally, len(workers))
+	var seq atomic.Int64
+	load := loadAvg1()
+	p.begin()
 	start := time.Now()
 	drive(ctx, workers, tallies, int64(opts.Requests), start.Add(opts.Duration), opts.Timeout, &seq)
 	elapsed := time.Since(start)
-	after := snapshot()
 
-	res := Result{Scenario: m.sc.Name, Server: s.name, InProcess: s.inProcess, Elapsed: elapsed,
-		PeakRSS: peakRSS(), PeakRSSReset: reset}
+	res := Result{Scenario: m.sc.Name, Server: s.name, InProcess: s.inProcess, Concurrency: c, Elapsed: elapsed}
 	var total tally
 	var hist [numPhases]histogram
 	for i, w := range workers {
@@ -289,16 +357,14 @@ func runLoad(ctx context.Context, s *server, m *messages, opts *Options) Result 
 	}
 	res.Full, res.Immediate, res.Errors, res.ErrorSamples = total.full, total.immediate, total.errors, total.samples
 	res.Completed = total.full + total.immediate
+	p.end(&res)
+	res.LoadAvg = [2]float64{load, loadAvg1()}
 	for p := range hist {
 		h := &hist[p]
 		res.Phases = append(res.Phases, Phase{Name: phaseNames[p], Count: h.n, P50: h.quantile(0.50), P99: h.quantile(0.99), Max: h.max})
 	}
 	if res.Completed > 0 {
-		n := float64(res.Completed)
-		res.RPS = n / elapsed.Seconds()
-		res.CPUPerRequest = (after.cpu - before.cpu) / time.Duration(res.Completed)
-		res.AllocsPerRequest = float64(after.mallocs-before.mallocs) / n
-		res.BytesPerRequest = float64(after.totalAlloc-before.totalAlloc) / n
+		res.RPS = float64(res.Completed) / elapsed.Seconds()
 	}
 	res.Usage = UsageCheck{Expected: m.sc.Usage.times(total.full), Seen: total.seen, Reported: total.reported}
 	res.Usage.Exact = total.full > 0 && total.reported == total.full && total.seen == res.Usage.Expected

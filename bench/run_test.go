@@ -15,8 +15,9 @@ import (
 func runOne(t *testing.T, scenario string, c, n int, srv *fakeServer, noFloor bool) (Report, string) {
 	t.Helper()
 	var out bytes.Buffer
+	// Chunks back to back, also for the paced scenario: TestPacing tests pacing.
 	rep, err := Run(context.Background(), Options{Scenarios: []string{scenario}, Concurrency: c, Requests: n,
-		Duration: 5 * time.Minute, NoFloor: noFloor}, srv.Register, &out)
+		Duration: 5 * time.Minute, NoFloor: noFloor, PacingSet: true}, srv.Register, &out)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}

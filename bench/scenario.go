@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Scenario is one kind of request and the response stream that answers it.
@@ -23,6 +24,12 @@ type Scenario struct {
 	Chunks [][]byte
 	// Usage is the usage the response carries, normalised.
 	Usage Tokens
+	// Concurrency is the number of concurrent streams the scenario runs with unless -c
+	// says otherwise.
+	Concurrency int
+	// Pacing is the time between two response chunks, as a model generating tokens
+	// spaces them (0: back to back).
+	Pacing time.Duration
 }
 
 // scenarios builds each named scenario; building is deterministic.
@@ -30,22 +37,34 @@ var scenarios = map[string]func() *Scenario{
 	"chat-2k": func() *Scenario {
 		chunks, u := openAIChatStream("gpt-5.1-2025-11-13", 50, 530, 384)
 		return &Scenario{Name: "chat-2k", Path: "/v1/chat/completions", KeyHeader: "authorization",
-			Body: openAIChatBody("gpt-5.1", 2<<10), ContentType: "text/event-stream", Chunks: chunks, Usage: u}
+			Body: openAIChatBody("gpt-5.1", 2<<10), ContentType: "text/event-stream", Chunks: chunks, Usage: u,
+			Concurrency: 16}
+	},
+	// chat-2k-paced is chat-2k with its tokens arriving as a model generates them: 20 ms
+	// apart, so a request lasts a second and most streams are idle at any moment — the
+	// shape of real traffic, where per-message costs matter and per-byte costs do not.
+	"chat-2k-paced": func() *Scenario {
+		chunks, u := openAIChatStream("gpt-5.1-2025-11-13", 50, 530, 384)
+		return &Scenario{Name: "chat-2k-paced", Path: "/v1/chat/completions", KeyHeader: "authorization",
+			Body: openAIChatBody("gpt-5.1", 2<<10), ContentType: "text/event-stream", Chunks: chunks, Usage: u,
+			Concurrency: 32, Pacing: 20 * time.Millisecond}
 	},
 	"claude-200k": func() *Scenario {
 		chunks, u := anthropicStream("claude-sonnet-4-5-20250929", 500, 12, 48000, 2048)
 		return &Scenario{Name: "claude-200k", Path: "/v1/messages", KeyHeader: "x-api-key",
-			Body: claudeCodeBody("claude-sonnet-4-5-20250929", 200<<10), ContentType: "text/event-stream", Chunks: chunks, Usage: u}
+			Body: claudeCodeBody("claude-sonnet-4-5-20250929", 200<<10), ContentType: "text/event-stream", Chunks: chunks, Usage: u,
+			Concurrency: 16}
 	},
 	"body-5m": func() *Scenario {
-		chunks, u := anthropicStream("claude-sonnet-4-5-20250929", 12, 1650, 0, 0)
+		chunks, u := anthropicStream("claude-sonnet-4-5-20250929", 20, 1650, 0, 0)
 		return &Scenario{Name: "body-5m", Path: "/v1/messages", KeyHeader: "x-api-key",
-			Body: imageBody("claude-sonnet-4-5-20250929", 5<<20), ContentType: "text/event-stream", Chunks: chunks, Usage: u}
+			Body: imageBody("claude-sonnet-4-5-20250929", 5<<20), ContentType: "text/event-stream", Chunks: chunks, Usage: u,
+			Concurrency: 4}
 	},
 }
 
-// DefaultScenarios is every scenario, in order of request size.
-var DefaultScenarios = []string{"chat-2k", "claude-200k", "body-5m"}
+// DefaultScenarios is every scenario: the paced one, then in order of request size.
+var DefaultScenarios = []string{"chat-2k-paced", "chat-2k", "claude-200k", "body-5m"}
 
 // ScenarioNames lists the known scenario names, sorted.
 func ScenarioNames() []string {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tidwall/gjson"
 )
@@ -44,11 +45,13 @@ func streamUsage(t *testing.T, sc *Scenario) Tokens {
 func TestScenarios(t *testing.T) {
 	tests := []struct {
 		name, model, path, keyHeader, lastEvent string
-		size, chunks                            int
+		size, chunks, concurrency               int
+		pacing                                  time.Duration
 	}{
-		{"chat-2k", "gpt-5.1", "/v1/chat/completions", "authorization", "data: [DONE]\n\n", 2 << 10, 50},
-		{"claude-200k", "claude-sonnet-4-5-20250929", "/v1/messages", "x-api-key", "event: message_stop\n", 200 << 10, 500},
-		{"body-5m", "claude-sonnet-4-5-20250929", "/v1/messages", "x-api-key", "event: message_stop\n", 5 << 20, 12},
+		{"chat-2k", "gpt-5.1", "/v1/chat/completions", "authorization", "data: [DONE]\n\n", 2 << 10, 50, 16, 0},
+		{"chat-2k-paced", "gpt-5.1", "/v1/chat/completions", "authorization", "data: [DONE]\n\n", 2 << 10, 50, 32, 20 * time.Millisecond},
+		{"claude-200k", "claude-sonnet-4-5-20250929", "/v1/messages", "x-api-key", "event: message_stop\n", 200 << 10, 500, 16, 0},
+		{"body-5m", "claude-sonnet-4-5-20250929", "/v1/messages", "x-api-key", "event: message_stop\n", 5 << 20, 20, 4, 0},
 	}
 	if len(tests) != len(ScenarioNames()) {
 		t.Fatalf("scenarios %v: each needs a case here", ScenarioNames())
@@ -74,6 +77,9 @@ func TestScenarios(t *testing.T) {
 			}
 			if sc.Path != tt.path || sc.KeyHeader != tt.keyHeader || sc.ContentType != "text/event-stream" {
 				t.Errorf("path %q key header %q content type %q", sc.Path, sc.KeyHeader, sc.ContentType)
+			}
+			if sc.Concurrency != tt.concurrency || sc.Pacing != tt.pacing {
+				t.Errorf("concurrency %d pacing %v, want %d %v", sc.Concurrency, sc.Pacing, tt.concurrency, tt.pacing)
 			}
 			if len(sc.Chunks) != tt.chunks {
 				t.Errorf("%d chunks, want %d", len(sc.Chunks), tt.chunks)

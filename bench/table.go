@@ -38,14 +38,30 @@ func printTable(out io.Writer, rep *Report) error {
 	}
 	fmt.Fprintln(out)
 
-	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "scenario\tserver")
+	if err := printLatencies(out, rep.Results, false); err != nil {
+		return err
+	}
+	return printNotes(out, rep.Results)
+}
+
+// printLatencies writes the latency of each phase (p50/p99), one row per result.
+func printLatencies(out io.Writer, results []Result, withRep bool) error {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "scenario")
+	if withRep {
+		fmt.Fprintf(tw, "\trep")
+	}
+	fmt.Fprintf(tw, "\tserver")
 	for _, n := range phaseNames {
 		fmt.Fprintf(tw, "\t%s p50/p99", n)
 	}
 	fmt.Fprintf(tw, "\t\n")
-	for _, r := range rep.Results {
-		fmt.Fprintf(tw, "%s\t%s", r.Scenario, r.Server)
+	for _, r := range results {
+		fmt.Fprintf(tw, "%s", r.Scenario)
+		if withRep {
+			fmt.Fprintf(tw, "\t%d", r.Rep)
+		}
+		fmt.Fprintf(tw, "\t%s", r.Server)
 		for _, p := range r.Phases {
 			if p.Count == 0 {
 				fmt.Fprintf(tw, "\t-")
@@ -55,23 +71,30 @@ func printTable(out io.Writer, rep *Report) error {
 		}
 		fmt.Fprintf(tw, "\t\n")
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
+	return tw.Flush()
+}
+
+// printNotes writes what the tables cannot show: error samples, usage mismatches, a
+// peak RSS that could not be reset.
+func printNotes(out io.Writer, results []Result) error {
 	var notes []string
-	for _, r := range rep.Results {
+	for _, r := range results {
 		if !r.PeakRSSReset {
 			notes = append(notes, "* peak RSS could not be reset between runs: it is the process's peak so far.")
 			break
 		}
 	}
-	for _, r := range rep.Results {
+	for _, r := range results {
+		name := r.Scenario + "/" + r.Server
+		if r.Process {
+			name += fmt.Sprintf("/%d", r.Rep)
+		}
 		for _, s := range r.ErrorSamples {
-			notes = append(notes, fmt.Sprintf("%s/%s error: %s", r.Scenario, r.Server, s))
+			notes = append(notes, fmt.Sprintf("%s error: %s", name, s))
 		}
 		if r.Usage.Status() == "MISMATCH" {
-			notes = append(notes, fmt.Sprintf("%s/%s usage: expected %+v over %d requests, saw %+v from %d",
-				r.Scenario, r.Server, r.Usage.Expected, r.Full, r.Usage.Seen, r.Usage.Reported))
+			notes = append(notes, fmt.Sprintf("%s usage: expected %+v over %d requests, saw %+v from %d",
+				name, r.Usage.Expected, r.Full, r.Usage.Seen, r.Usage.Reported))
 		}
 	}
 	if len(notes) > 0 {

@@ -5,26 +5,35 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
+	"os/exec"
 	"strings"
-
-	"google.golang.org/grpc"
 
 	"github.com/tollgate/tollgate/bench"
 	"github.com/tollgate/tollgate/gateway"
 )
 
 func init() {
-	register("bench", "play Envoy toward tollgate (-config FILE, in-process) or any ext_proc server (-target), next to the no-op floor", runBench)
+	register("bench", "play Envoy toward tollgate (-config FILE) or any ext_proc server (-target), next to the no-op floor", runBench)
 }
 
-// runBench builds tollgate from -config as `serve` does (its metrics, its request log —
-// formatted, then discarded) and hands every other flag to bench.Main (bench/README.md).
+// runBench measures `tollgate serve -config FILE` and the floor (`tollgate bench-floor`),
+// each run as a process of its own started from this executable, and hands every other
+// flag to bench.MainWith (bench/README.md). For -inprocess it also builds tollgate from
+// -config inside this process as `serve` does (its metrics, its request log — formatted,
+// then discarded); building it first checks the config before any process starts.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	path, rest, err := cutConfig(args)
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}
-	var tollgate func(*grpc.Server)
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	sv := bench.Servers{Spawners: bench.Spawners{Floor: func(extra ...string) *exec.Cmd {
+		return exec.Command(exe, append([]string{"bench-floor", "-listen", "127.0.0.1:0"}, extra...)...)
+	}}}
 	if path != "" {
 		// Its own listeners are bound on 127.0.0.1:0 and never served.
 		g, err := gateway.New(gateway.Options{ConfigPath: path, Listen: "127.0.0.1:0", Admin: "127.0.0.1:0",
@@ -32,9 +41,12 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
-		tollgate = g.Server().Register
+		sv.Register = g.Server().Register
+		sv.Tollgate = func(extra ...string) *exec.Cmd {
+			return exec.Command(exe, append([]string{"serve", "-config", path, "-listen", "127.0.0.1:0", "-admin", "127.0.0.1:0"}, extra...)...)
+		}
 	}
-	return bench.Main(ctx, rest, stdout, stderr, tollgate)
+	return bench.MainWith(ctx, rest, stdout, stderr, sv)
 }
 
 // cutConfig removes -config FILE (or -config=FILE) from args.

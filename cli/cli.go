@@ -23,6 +23,12 @@ func register(name, summary string, run func(ctx context.Context, args []string,
 	commands[name] = command{summary: summary, run: run}
 }
 
+// registerHidden adds a command that the usage does not list (one that tollgate runs
+// itself, such as bench-floor).
+func registerHidden(name string, run func(ctx context.Context, args []string, stdout, stderr io.Writer) error) {
+	commands[name] = command{run: run}
+}
+
 // ExitError carries a specific exit code.
 type ExitError struct {
 	Code int
@@ -76,8 +82,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage: tollgate <command> [flags]      (tollgate <command> -h for its flags; tollgate --version)\n\ncommands:")
 	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
+	for n, c := range commands {
+		if c.summary != "" { // hidden
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	for _, n := range names {

@@ -16,6 +16,8 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	path := fs.String("config", "", "config file (tollgate.yaml)")
 	listen := fs.String("listen", "", "override the config's listen address")
 	adminAddr := fs.String("admin", "", "override the config's admin address")
+	var prof profiles // -cpuprofile, -memprofile: for `tollgate bench -profile` (profile.go)
+	prof.flags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -32,5 +34,12 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return g.Serve(ctx)
+	if err := prof.start(); err != nil {
+		return err
+	}
+	err = g.Serve(ctx)
+	if perr := prof.stop(); err == nil {
+		err = perr
+	}
+	return err
 }
