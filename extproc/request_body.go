@@ -36,7 +36,7 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 	if e := st.admitBody(len(body)); e != nil {
 		return st.reject(e)
 	}
-	model, apiErr := st.requestModel(body)
+	model, top, apiErr := st.requestModel(body)
 	switch {
 	case apiErr != nil:
 	case len(model) > api.MaxModelLength:
@@ -54,14 +54,13 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 		return st.reject(api.Errorf(http.StatusNotFound, "model %q is not served by this gateway", model))
 	}
 	st.route, st.prov, st.routed = route, st.rt.Provider(route.Provider), true
+	// The top-level members come from the validating pass (top): no second scan of a
+	// body that may be megabytes long. gjson reads each value as it would in the body.
 	st.streamed = st.kind == api.BedrockInvokeStream || st.kind == api.VertexStreamRawPredict ||
-		gjson.GetBytes(body, "stream").Bool()
+		gjson.ParseBytes(top.stream).Bool()
+	st.fastRequested = gjson.ParseBytes(top.speed).Str == "fast"
 
-	if bytes.Contains(body, []byte(`"speed"`)) { // a cheap pre-check before the top-level scan
-		st.fastRequested = gjson.GetBytes(body, "speed").Str == "fast"
-	}
-
-	if st.kind == api.OpenAIChat && st.streamed && !gjson.GetBytes(body, "stream_options.include_usage").Bool() {
+	if st.kind == api.OpenAIChat && st.streamed && !gjson.GetBytes(top.streamOptions, "include_usage").Bool() {
 		// Without it OpenAI streams no usage at all; the client then also gets the
 		// final usage chunk (choices: []), which every OpenAI client handles.
 		var err error
@@ -109,59 +108,80 @@ func (st *stream) cancelled(err error) *extprocv3.ProcessingResponse {
 }
 
 // requestModel reads and checks the body's model; the Bedrock and Vertex native paths
-// carry it in the path instead.
-func (st *stream) requestModel(body []byte) (string, *api.Error) {
+// carry it in the path instead. It returns the body's top-level members that the rest
+// of the request phase reads.
+func (st *stream) requestModel(body []byte) (string, bodyTop, *api.Error) {
+	var top bodyTop
 	if len(bytes.TrimSpace(body)) == 0 {
-		return "", api.Errorf(http.StatusBadRequest, "request body is empty; a JSON body is required")
+		return "", top, api.Errorf(http.StatusBadRequest, "request body is empty; a JSON body is required")
 	}
-	// The depth bound comes first: gjson.ValidBytes recurses once per level, and a
-	// stack overflow is fatal to the whole process, not to this request.
-	if err := jsonlimit.CheckDepth(body, jsonlimit.MaxDepth); err != nil {
-		return "", api.Errorf(http.StatusBadRequest, "request body is not acceptable: %v", err)
-	}
-	if !gjson.ValidBytes(body) {
-		return "", api.Errorf(http.StatusBadRequest, "request body is not valid JSON")
+	// One pass validates the body, bounds its nesting and finds its top-level members
+	// (jsonlimit.Scan). The bound matters: a recursive parser (gjson reading the body
+	// later, here or in a provider) uses a stack frame per level, and a stack overflow is
+	// fatal to the whole process, not to this request. It replaces jsonlimit.CheckDepth,
+	// gjson.ValidBytes and three more scans of the whole body: most of the cost of a
+	// multi-megabyte body above the ext_proc protocol's own (BENCHMARKS.md).
+	if err := jsonlimit.Scan(body, jsonlimit.MaxDepth, top.member); err != nil {
+		if de := (*jsonlimit.DepthError)(nil); errors.As(err, &de) {
+			return "", top, api.Errorf(http.StatusBadRequest, "request body is not acceptable: %v", err)
+		}
+		return "", top, api.Errorf(http.StatusBadRequest, "request body is not valid JSON")
 	}
 	if trimmed := bytes.TrimLeft(body, " \t\r\n"); trimmed[0] != '{' {
-		return "", api.Errorf(http.StatusBadRequest, "request body must be a JSON object")
+		return "", top, api.Errorf(http.StatusBadRequest, "request body must be a JSON object")
 	}
 	if st.endpoint.PathModel != "" {
-		return st.endpoint.PathModel, nil
+		return st.endpoint.PathModel, top, nil
 	}
-	if err := singleModelKey(body); err != nil {
-		return "", err
+	// tollgate routes on the first "model" while upstream parsers keep the last, so the
+	// provider could serve (and bill) a model other than the one routed: a second one
+	// is refused.
+	if top.models > 1 {
+		return "", top, api.Errorf(http.StatusBadRequest, "model: the body has more than one \"model\" field")
 	}
-	m := gjson.GetBytes(body, "model") // GetBytes does not copy the body
+	m := gjson.ParseBytes(top.model)
 	switch {
-	case !m.Exists():
-		return "", api.Errorf(http.StatusBadRequest, "model: field required")
+	case top.model == nil:
+		return "", top, api.Errorf(http.StatusBadRequest, "model: field required")
 	case m.Type != gjson.String:
-		return "", api.Errorf(http.StatusBadRequest, "model: must be a string")
+		return "", top, api.Errorf(http.StatusBadRequest, "model: must be a string")
 	case m.Str == "":
-		return "", api.Errorf(http.StatusBadRequest, "model: must not be empty")
+		return "", top, api.Errorf(http.StatusBadRequest, "model: must not be empty")
 	}
-	return m.Str, nil
+	return m.Str, top, nil
 }
 
-// singleModelKey rejects a body with more than one top-level "model" key: tollgate
-// routes on the first while upstream parsers keep the last, so the provider could
-// serve (and bill) a model other than the one routed. The full scan runs only when
-// the bytes could hold a second key.
-func singleModelKey(body []byte) *api.Error {
-	if bytes.Count(body, []byte(`"model"`)) < 2 && !bytes.Contains(body, []byte(`\u`)) {
-		return nil
+// bodyTop is what the request phase reads of a JSON body's top-level members: the raw
+// value of the first of each key (nil when absent), as gjson.GetBytes(body, key) finds
+// it, and how many "model" keys there are. The values alias the body.
+type bodyTop struct {
+	model, stream, speed, streamOptions []byte
+	models                              int
+}
+
+// member is jsonlimit.Scan's callback: key is quoted, with its escapes as sent (a key
+// spelt "mod\u0065l" is "model" to every JSON parser upstream, so it is one here too).
+func (t *bodyTop) member(key, value []byte) {
+	k := key[1 : len(key)-1]
+	if bytes.IndexByte(k, '\\') >= 0 {
+		k = []byte(gjson.ParseBytes(key).Str)
 	}
-	n := 0
-	gjson.ParseBytes(body).ForEach(func(k, _ gjson.Result) bool {
-		if k.String() == "model" {
-			n++
+	first := func(v *[]byte) {
+		if *v == nil {
+			*v = value
 		}
-		return n < 2
-	})
-	if n > 1 {
-		return api.Errorf(http.StatusBadRequest, "model: the body has more than one \"model\" field")
 	}
-	return nil
+	switch string(k) {
+	case "model":
+		t.models++
+		first(&t.model)
+	case "stream":
+		first(&t.stream)
+	case "speed":
+		first(&t.speed)
+	case "stream_options":
+		first(&t.streamOptions)
+	}
 }
 
 // requestMutation turns a provider's Mutation into Envoy's reply: set
