@@ -3,10 +3,10 @@ package bench
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os/exec"
 	"strings"
 	"sync"
@@ -15,11 +15,10 @@ import (
 )
 
 // Spawn returns the command that runs one server under test as a process of its own,
-// with extra appended to its arguments (-cpuprofile FILE -memprofile FILE when
-// profiling). The process must listen on 127.0.0.1 (any port), write a JSON log line on
-// stderr whose "msg" ends in "serving" and whose "listen" is its gRPC address — as
-// `tollgate serve` and `tollgate bench-floor` do — and end cleanly on SIGTERM.
-type Spawn func(extra ...string) *exec.Cmd
+// listening for ext_proc gRPC on listen (a 127.0.0.1 address the load tool picked), with
+// extra appended to its arguments (-cpuprofile FILE -memprofile FILE when profiling). The
+// process must end cleanly on SIGTERM, as `tollgate serve` and `tollgate bench-floor` do.
+type Spawn func(listen string, extra ...string) *exec.Cmd
 
 // process is a server under test running as a process of its own.
 type process struct {
@@ -35,7 +34,7 @@ type process struct {
 }
 
 const (
-	// startTimeout bounds how long a server may take to say where it listens.
+	// startTimeout bounds how long a server may take to listen.
 	startTimeout = 60 * time.Second
 	// stopTimeout bounds a clean exit after SIGTERM (profiles are written then);
 	// past it the process is killed.
@@ -43,10 +42,15 @@ const (
 	tailLines   = 20
 )
 
-// startProcess starts a server, pinned to cpus (none: not pinned), and waits until it
-// says where it listens.
+// startProcess starts a server, pinned to cpus (none: not pinned), on a free port of
+// 127.0.0.1, and waits until that port accepts connections. Readiness is read from the
+// port rather than from the server's log, whose level its config may have raised.
 func startProcess(ctx context.Context, name string, spawn Spawn, cpus []int, extra []string) (*process, error) {
-	cmd := spawn(extra...)
+	addr, err := freePort()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	cmd := spawn(addr, extra...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err
@@ -55,66 +59,61 @@ func startProcess(ctx context.Context, name string, spawn Spawn, cpus []int, ext
 	if err := startPinned(cmd, cpus, done); err != nil {
 		return nil, fmt.Errorf("%s: start %s: %w", name, cmd.Path, err)
 	}
-	p := &process{name: name, cmd: cmd, pid: cmd.Process.Pid, done: done}
-	addrc := make(chan string, 1)
+	p := &process{name: name, cmd: cmd, pid: cmd.Process.Pid, addr: addr, done: done}
 	drained := make(chan struct{})
-	go func() { defer close(drained); p.readLog(stderr, addrc) }()
+	go func() { defer close(drained); p.readLog(stderr) }()
 	go func() {
 		<-drained // Wait closes the pipe: read everything first
 		p.err = cmd.Wait()
 		close(p.done)
 	}()
-	t := time.NewTimer(startTimeout)
-	defer t.Stop()
-	select {
-	case p.addr = <-addrc:
-		return p, nil
-	case <-p.done:
-		return nil, fmt.Errorf("%s exited before serving (%v): %s", name, p.err, p.lastLines())
-	case <-t.C:
-		err = fmt.Errorf("%s did not say where it listens within %v: %s", name, startTimeout, p.lastLines())
-	case <-ctx.Done():
-		err = ctx.Err()
+	deadline := time.Now().Add(startTimeout)
+	for {
+		c, derr := net.DialTimeout("tcp", addr, time.Second)
+		if derr == nil {
+			c.Close()
+			return p, nil
+		}
+		select {
+		case <-p.done:
+			return nil, fmt.Errorf("%s exited before serving (%v): %s", name, p.err, p.lastLines())
+		case <-ctx.Done():
+			err = ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+			if time.Now().Before(deadline) {
+				continue
+			}
+			err = fmt.Errorf("%s did not listen on %s within %v: %s", name, addr, startTimeout, p.lastLines())
+		}
+		_ = p.stop()
+		return nil, err
 	}
-	p.stop()
-	return nil, err
 }
 
-// readLog reads the server's stderr to its end: the first "serving" line gives its
-// address; the last lines are kept. Every line is read (a server blocks on a full
-// pipe), as a container runtime reads a container's log.
-func (p *process) readLog(r io.Reader, addrc chan<- string) {
+// freePort returns a 127.0.0.1 address whose port was free a moment ago.
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// readLog reads the server's stderr to its end, keeping the last lines. Every line is
+// read (a server blocks on a full pipe), as a container runtime reads a container's log.
+func (p *process) readLog(r io.Reader) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	found := false
 	for sc.Scan() {
-		line := sc.Bytes()
-		if !found {
-			if addr, ok := servingAddr(line); ok {
-				found = true
-				addrc <- addr
-			}
-		}
 		p.mu.Lock()
 		if len(p.tail) == tailLines {
 			p.tail = p.tail[1:]
 		}
-		p.tail = append(p.tail, string(line))
+		p.tail = append(p.tail, sc.Text())
 		p.mu.Unlock()
 	}
 	_, _ = io.Copy(io.Discard, r) // a line over 1 MiB ends the scanner, not the reading
-}
-
-// servingAddr reads a log line such as {"msg":"tollgate serving","listen":"127.0.0.1:4711"}.
-func servingAddr(line []byte) (string, bool) {
-	var l struct {
-		Msg    string `json:"msg"`
-		Listen string `json:"listen"`
-	}
-	if json.Unmarshal(line, &l) != nil || !strings.HasSuffix(l.Msg, "serving") || l.Listen == "" {
-		return "", false
-	}
-	return l.Listen, true
 }
 
 func (p *process) lastLines() string {

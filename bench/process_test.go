@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -40,6 +39,7 @@ func TestMain(m *testing.M) {
 // tollgate would), "silent" exits at once with a message.
 func testServerMain(kind string, args []string) error {
 	fs := flag.NewFlagSet(kind, flag.ContinueOnError)
+	listen := fs.String("listen", "", "")
 	cpu := fs.String("cpuprofile", "", "")
 	mem := fs.String("memprofile", "", "")
 	if err := fs.Parse(args); err != nil {
@@ -61,7 +61,7 @@ func testServerMain(kind string, args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	lis, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,6 @@ func testServerMain(kind string, args []string) error {
 	}
 	srv.Register(g)
 	go func() { _ = g.Serve(lis) }()
-	slog.New(slog.NewJSONHandler(os.Stderr, nil)).Info("test serving", "listen", lis.Addr().String())
 	<-ctx.Done()
 	g.Stop()
 	if *mem != "" {
@@ -88,8 +87,8 @@ func testServerMain(kind string, args []string) error {
 
 // testSpawn starts this test binary as a server of the given kind.
 func testSpawn(kind string) Spawn {
-	return func(extra ...string) *exec.Cmd {
-		cmd := exec.Command(os.Args[0], extra...)
+	return func(listen string, extra ...string) *exec.Cmd {
+		cmd := exec.Command(os.Args[0], append([]string{"-listen", listen}, extra...)...)
 		cmd.Env = append(os.Environ(), "BENCH_TEST_SERVER="+kind)
 		return cmd
 	}

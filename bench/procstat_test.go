@@ -101,24 +101,6 @@ func TestParseCPUList(t *testing.T) {
 	}
 }
 
-func TestServingAddr(t *testing.T) {
-	tests := []struct {
-		line, want string
-	}{
-		{`{"time":"t","level":"INFO","msg":"tollgate serving","listen":"127.0.0.1:4711","admin":"127.0.0.1:9"}`, "127.0.0.1:4711"},
-		{`{"msg":"floor serving","listen":"127.0.0.1:1"}`, "127.0.0.1:1"},
-		{`{"msg":"memory limit","listen":"127.0.0.1:1"}`, ""},
-		{`{"msg":"tollgate serving"}`, ""},
-		{`tollgate serving on 127.0.0.1:1`, ""},
-	}
-	for _, tt := range tests {
-		got, ok := servingAddr([]byte(tt.line))
-		if got != tt.want || ok != (tt.want != "") {
-			t.Errorf("servingAddr(%s) = %q, %v", tt.line, got, ok)
-		}
-	}
-}
-
 func TestSummarise(t *testing.T) {
 	ms := time.Millisecond
 	run := func(server string, rep int, cpu, client time.Duration, rss int64, usage string) Result {

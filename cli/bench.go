@@ -31,8 +31,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	sv := bench.Servers{Spawners: bench.Spawners{Floor: func(extra ...string) *exec.Cmd {
-		return exec.Command(exe, append([]string{"bench-floor", "-listen", "127.0.0.1:0"}, extra...)...)
+	sv := bench.Servers{Spawners: bench.Spawners{Floor: func(listen string, extra ...string) *exec.Cmd {
+		return exec.Command(exe, append([]string{"bench-floor", "-listen", listen}, extra...)...)
 	}}}
 	if path != "" {
 		// Its own listeners are bound on 127.0.0.1:0 and never served.
@@ -42,8 +42,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		sv.Register = g.Server().Register
-		sv.Tollgate = func(extra ...string) *exec.Cmd {
-			return exec.Command(exe, append([]string{"serve", "-config", path, "-listen", "127.0.0.1:0", "-admin", "127.0.0.1:0"}, extra...)...)
+		sv.Tollgate = func(listen string, extra ...string) *exec.Cmd {
+			return exec.Command(exe, append([]string{"serve", "-config", path, "-listen", listen, "-admin", "127.0.0.1:0"}, extra...)...)
 		}
 	}
 	return bench.MainWith(ctx, rest, stdout, stderr, sv)
