@@ -12,6 +12,7 @@ import (
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -22,7 +23,7 @@ import (
 )
 
 // limitedFixture serves testdata/core.yaml with extra limits lines.
-func limitedFixture(t *testing.T, limits string) *fixture {
+func limitedFixture(t *testing.T, limits string, serverOpts ...grpc.ServerOption) *fixture {
 	t.Helper()
 	data, err := os.ReadFile("testdata/core.yaml")
 	if err != nil {
@@ -44,7 +45,7 @@ func limitedFixture(t *testing.T, limits string) *fixture {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	return serveFixture(t, rt, reg, metrics.New(reg), nil, &syncBuffer{})
+	return serveFixture(t, rt, reg, metrics.New(reg), nil, &syncBuffer{}, serverOpts...)
 }
 
 // announce is a POST's headers announcing a body of n bytes.
@@ -111,9 +112,20 @@ func TestAnnouncedBodyOverTheLimitIs413Early(t *testing.T) {
 }
 
 // TestIdleRequestStreamIsEnded: a peer that sends request headers and then nothing has
-// its stream ended after limits.stream_idle_timeout, and holds nothing afterwards.
+// its stream ended after limits.stream_idle_timeout, and holds nothing afterwards —
+// through the gateway's tap (a receive context tollgate expires), and on a gRPC server
+// without it (a goroutine per receive).
 func TestIdleRequestStreamIsEnded(t *testing.T) {
-	f := limitedFixture(t, "  stream_idle_timeout: 200ms\n")
+	for name, opts := range map[string][]grpc.ServerOption{
+		"tap":    nil,
+		"no tap": {grpc.EmptyServerOption{}},
+	} {
+		t.Run(name, func(t *testing.T) { testIdleRequestStreamIsEnded(t, opts) })
+	}
+}
+
+func testIdleRequestStreamIsEnded(t *testing.T, serverOpts []grpc.ServerOption) {
+	f := limitedFixture(t, "  stream_idle_timeout: 200ms\n", serverOpts...)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s, err := f.client.Process(ctx)

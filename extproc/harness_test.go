@@ -75,8 +75,8 @@ func newFixture(t testing.TB, configPath string) *fixture {
 }
 
 // serveFixture serves rt on 127.0.0.1 with the built-in price table and returns a
-// client to it.
-func serveFixture(t testing.TB, rt *assembly.Runtime, reg *prometheus.Registry, m *metrics.Metrics, log *slog.Logger, logs *syncBuffer) *fixture {
+// client to it. The gRPC server has serverOpts, by default (nil) the gateway's tap.
+func serveFixture(t testing.TB, rt *assembly.Runtime, reg *prometheus.Registry, m *metrics.Metrics, log *slog.Logger, logs *syncBuffer, serverOpts ...grpc.ServerOption) *fixture {
 	t.Helper()
 	table, err := pricing.NewTable(nil, nil)
 	if err != nil {
@@ -88,7 +88,10 @@ func serveFixture(t testing.TB, rt *assembly.Runtime, reg *prometheus.Registry, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := grpc.NewServer(grpc.MaxRecvMsgSize(64 << 20))
+	if serverOpts == nil {
+		serverOpts = []grpc.ServerOption{grpc.InTapHandle(extproc.StreamTap)} // as gateway.New serves it
+	}
+	g := grpc.NewServer(append([]grpc.ServerOption{grpc.MaxRecvMsgSize(64 << 20)}, serverOpts...)...)
 	srv.Register(g)
 	go g.Serve(lis)
 	t.Cleanup(g.Stop)

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/tap"
 
 	"github.com/tollgate/tollgate/internal/assembly"
 	"github.com/tollgate/tollgate/internal/config"
@@ -109,13 +110,21 @@ func (s *Server) Process(srv extprocv3.ExternalProcessor_ProcessServer) error {
 	st.ctx = srv.Context()
 	defer st.close()
 	idle := config.Duration(st.rt.Limits().StreamIdleTimeout)
+	var bound recvBound
+	defer bound.stop()
+	if idle > 0 {
+		bound.cancel, _ = st.ctx.Value(recvCancelKey{}).(context.CancelFunc)
+	}
 	for {
 		var req *extprocv3.ProcessingRequest
 		var err error
-		if st.phase < phaseForwarded && idle > 0 {
-			req, err = recvWithin(srv, idle)
-		} else {
+		switch {
+		case st.phase >= phaseForwarded || idle <= 0:
 			req, err = srv.Recv()
+		case bound.cancel != nil: // StreamTap gave this stream a receive context to cancel
+			req, err = bound.recv(srv, idle)
+		default:
+			req, err = recvWithin(srv, idle)
 		}
 		if err != nil {
 			if errors.Is(err, errIdle) {
@@ -139,12 +148,83 @@ func (s *Server) Process(srv extprocv3.ExternalProcessor_ProcessServer) error {
 	}
 }
 
-// recvWithin receives the next message, or gives up after d: a peer that sends request
-// headers and then nothing must not hold a stream (and its memory) for as long as it
-// likes. It is used for the request phase only — a response may legitimately pause for
-// minutes (a model thinking), and Envoy's own timeouts bound that — so the goroutine it
-// costs is paid twice per request, never per response chunk. After a timeout the handler
-// returns, which ends the stream, and the pending Recv returns with it.
+// The request phase is bounded in time (limits.stream_idle_timeout): a peer that sends
+// request headers and then nothing must not hold a stream (and its memory) for as long
+// as it likes. Only the request phase — a response may legitimately pause for minutes (a
+// model thinking), and Envoy's own timeouts bound that.
+//
+// gRPC offers no deadline on a server stream's Recv, so the wait is ended by cancelling
+// the context the stream receives on: StreamTap, installed as the gRPC server's tap
+// (grpc.InTapHandle, gateway.go), gives every stream such a context and its cancel
+// function, and recvBound arms one timer per stream to call it. A gRPC server without the
+// tap (tests, other embedders) falls back to recvWithin: a goroutine per receive, which
+// costs the goroutine, its stack growing while it decodes the message, and two switches
+// between goroutines — twice per request (BENCHMARKS.md).
+
+// recvCancelKey is the context key of a stream's receive cancel function.
+type recvCancelKey struct{}
+
+// StreamTap is a grpc.InTapHandle for the server tollgate is registered on: it gives the
+// stream a receive context that Process can expire. It costs a context per stream.
+func StreamTap(ctx context.Context, _ *tap.Info) (context.Context, error) {
+	inner, cancel := context.WithCancel(ctx)
+	c := &recvContext{Context: inner}
+	expire := context.CancelFunc(func() {
+		c.expired.Store(true) // before Done closes: Err reads it after
+		cancel()
+	})
+	return context.WithValue(c, recvCancelKey{}, expire), nil
+}
+
+// recvContext is a stream's context (a cancelCtx, so contexts derived from it need no
+// goroutine) whose Err, once tollgate expired it, is context.DeadlineExceeded: gRPC's
+// RecvMsg answers the peer with the status of that error itself, so the idle stream ends
+// with DEADLINE_EXCEEDED ("context deadline exceeded"), not CANCELLED.
+type recvContext struct {
+	context.Context
+	expired atomic.Bool
+}
+
+func (c *recvContext) Err() error {
+	err := c.Context.Err()
+	if err != nil && c.expired.Load() {
+		return context.DeadlineExceeded
+	}
+	return err
+}
+
+// recvBound bounds the receives of one stream's request phase by cancelling its
+// receive context (StreamTap) when a timer fires. Not safe for concurrent use.
+type recvBound struct {
+	cancel context.CancelFunc
+	timer  *time.Timer
+}
+
+// recv receives the next message, or gives up after d (errIdle). Once the timer fired
+// the stream's receive context is cancelled, so the stream is over whatever Recv
+// returned.
+func (b *recvBound) recv(srv extprocv3.ExternalProcessor_ProcessServer, d time.Duration) (*extprocv3.ProcessingRequest, error) {
+	if b.timer == nil {
+		b.timer = time.AfterFunc(d, b.cancel)
+	} else {
+		b.timer.Reset(d)
+	}
+	req, err := srv.Recv()
+	if !b.timer.Stop() {
+		return nil, errIdle
+	}
+	return req, err
+}
+
+func (b *recvBound) stop() {
+	if b.timer != nil {
+		b.timer.Stop()
+	}
+}
+
+// recvWithin receives the next message, or gives up after d, on a goroutine of its own
+// (for a gRPC server without StreamTap). After a timeout the handler returns, which ends
+// the stream, and the pending Recv returns with it.
 func recvWithin(srv extprocv3.ExternalProcessor_ProcessServer, d time.Duration) (*extprocv3.ProcessingRequest, error) {
 	type result struct {
 		req *extprocv3.ProcessingRequest

@@ -120,6 +120,9 @@ func New(opts Options) (*Gateway, error) {
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 2 * time.Minute, Timeout: 20 * time.Second}),
 		// Bound the streams (HTTP requests) one connection may hold open at once.
 		grpc.MaxConcurrentStreams(loaded.Limits.MaxConcurrentStreams),
+		// A receive context per stream that tollgate can cancel: how the request phase's
+		// idle bound ends a wait without a goroutine per message (extproc/server.go).
+		grpc.InTapHandle(extproc.StreamTap),
 	}
 	if creds != nil {
 		gopts = append(gopts, grpc.Creds(creds))
