@@ -58,7 +58,8 @@ func RunProcesses(ctx context.Context, opts Options, sp Spawners, out io.Writer)
 		}
 	}
 	rep := Report{Mode: "process", Concurrency: opts.Concurrency, Requests: opts.Requests, Duration: opts.Duration,
-		GOMAXPROCS: runtime.GOMAXPROCS(0), Reps: opts.Reps, ServerCPUs: opts.ServerCPUs, ClientCPUs: opts.ClientCPUs}
+		GOMAXPROCS: runtime.GOMAXPROCS(0), Reps: opts.Reps, ServerCPUs: opts.ServerCPUs, ClientCPUs: opts.ClientCPUs,
+		TollgateEnv: opts.TollgateEnv}
 	for _, name := range opts.Scenarios {
 		sc, err := NewScenario(name)
 		if err != nil {
@@ -97,7 +98,11 @@ func runProcess(ctx context.Context, name string, spawn Spawn, m *messages, opts
 		base := filepath.Join(opts.ProfileDir, fmt.Sprintf("%s.%s.%d", m.sc.Name, name, rep))
 		extra = []string{"-cpuprofile", base + ".cpu.pprof", "-memprofile", base + ".allocs.pprof"}
 	}
-	p, err := startProcess(ctx, name, spawn, opts.ServerCPUs, extra)
+	var env []string
+	if name == "tollgate" {
+		env = opts.TollgateEnv
+	}
+	p, err := startProcess(ctx, name, spawn, opts.ServerCPUs, extra, env)
 	if err != nil {
 		return Result{}, err
 	}

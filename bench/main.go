@@ -39,6 +39,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, tollgate
 //	-c 0 -n 2000 -d 20s -reps 3              concurrency (0: each scenario's); requests and time limit per run
 //	-server-cpus 1 -client-cpus 0            pin the servers and the load tool
 //	-profile DIR                             CPU and allocation profiles of each server process
+//	-tollgate-env GOGC=200                   added to tollgate's environment
 //	-inprocess                               serve both inside the load tool (the old method)
 //	-target host:port                        measure an external server instead
 //	-key KEY -pacing D -timeout 30s -warmup 1 -no-floor -json -v
@@ -59,6 +60,13 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, sv S
 	fs.DurationVar(&opts.Duration, "d", 20*time.Second, "time limit per run")
 	fs.IntVar(&opts.Reps, "reps", 3, "repetitions of each (scenario, server) run, the servers' order alternating (servers as processes)")
 	fs.StringVar(&opts.ProfileDir, "profile", "", "write a CPU and an allocation profile of each server process into this directory")
+	fs.Func("tollgate-env", "KEY=VALUE added to tollgate's environment, e.g. GOGC=200 (repeatable; servers as processes)", func(v string) error {
+		if k, _, ok := strings.Cut(v, "="); !ok || k == "" {
+			return fmt.Errorf("%q is not KEY=VALUE", v)
+		}
+		opts.TollgateEnv = append(opts.TollgateEnv, v)
+		return nil
+	})
 	fs.Func("pacing", "time between response chunks for every scenario (default: each scenario's own; chat-2k-paced 20ms, others 0)", func(v string) error {
 		d, err := time.ParseDuration(v)
 		opts.Pacing, opts.PacingSet = d, true
@@ -95,8 +103,8 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, sv S
 		errs = append(errs, fmt.Errorf("-client-cpus: %w", err))
 	}
 	processes := opts.Target == "" && !*inProcess && sv.Floor != nil
-	if !processes && (*serverCPUs != "" || *clientCPUs != "" || opts.ProfileDir != "") {
-		errs = append(errs, errors.New("-server-cpus, -client-cpus and -profile need the servers as processes (not -inprocess, not -target)"))
+	if !processes && (*serverCPUs != "" || *clientCPUs != "" || opts.ProfileDir != "" || len(opts.TollgateEnv) > 0) {
+		errs = append(errs, errors.New("-server-cpus, -client-cpus, -profile and -tollgate-env need the servers as processes (not -inprocess, not -target)"))
 	}
 	if opts.ProfileDir != "" {
 		if err := os.MkdirAll(opts.ProfileDir, 0o755); err != nil {

@@ -15,8 +15,9 @@ func TestMainRejectsBadFlagsAtOnce(t *testing.T) {
 	}{
 		{[]string{"-c", "-1", "-n", "0", "-d", "0s", "-scenarios", "nope", "-target", "nohost"},
 			[]string{"concurrency -1", "requests 0", "duration 0s", "unknown scenario nope", `target "nohost"`}},
-		{[]string{"-reps", "0", "-server-cpus", "2-1", "-client-cpus", "x", "-pacing", "-1s"},
+		{[]string{"-reps", "0", "-server-cpus", "2-1", "-client-cpus", "x", "-pacing", "-1s", "-tollgate-env", "GOGC=200"},
 			[]string{"-reps 0", "-server-cpus", "-client-cpus", "pacing -1s", "need the servers as processes"}},
+		{[]string{"-tollgate-env", "GOGC"}, []string{`"GOGC" is not KEY=VALUE`}},
 		{[]string{"-target", "127.0.0.1:http", "-warmup", "-1"}, []string{"bad port", "warmup -1"}},
 		{[]string{"-scenarios", ","}, []string{"-scenarios: empty"}},
 		{[]string{"extra"}, []string{"unexpected arguments: extra"}},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -42,15 +43,22 @@ const (
 	tailLines   = 20
 )
 
-// startProcess starts a server, pinned to cpus (none: not pinned), on a free port of
+// startProcess starts a server, pinned to cpus (none: not pinned), with env added to its
+// environment, on a free port of
 // 127.0.0.1, and waits until that port accepts connections. Readiness is read from the
 // port rather than from the server's log, whose level its config may have raised.
-func startProcess(ctx context.Context, name string, spawn Spawn, cpus []int, extra []string) (*process, error) {
+func startProcess(ctx context.Context, name string, spawn Spawn, cpus []int, extra, env []string) (*process, error) {
 	addr, err := freePort()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	cmd := spawn(addr, extra...)
+	if len(env) > 0 {
+		if cmd.Env == nil {
+			cmd.Env = os.Environ()
+		}
+		cmd.Env = append(cmd.Env, env...)
+	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err

@@ -48,6 +48,10 @@ func testServerMain(kind string, args []string) error {
 	if kind == "silent" {
 		return errors.New("no config, nothing to serve")
 	}
+	// -tollgate-env reaches tollgate's process only.
+	if mark := os.Getenv("BENCH_TEST_MARK"); (kind == "usage") != (mark == "tollgate") {
+		return fmt.Errorf("server %s has BENCH_TEST_MARK=%q", kind, mark)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
 	if *cpu != "" {
@@ -99,7 +103,7 @@ func TestRunProcesses(t *testing.T) {
 	dir := t.TempDir()
 	var out strings.Builder
 	rep, err := RunProcesses(t.Context(), Options{Scenarios: []string{"claude-200k"}, Concurrency: c, Requests: n,
-		Duration: time.Minute, Reps: reps, ProfileDir: dir},
+		Duration: time.Minute, Reps: reps, ProfileDir: dir, TollgateEnv: []string{"BENCH_TEST_MARK=tollgate"}},
 		Spawners{Floor: testSpawn("floor"), Tollgate: testSpawn("usage")}, &out)
 	if err != nil {
 		t.Fatalf("RunProcesses: %v", err)

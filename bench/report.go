@@ -19,10 +19,12 @@ type Report struct {
 	Reps int `json:"reps,omitempty"`
 	// ServerCPUs and ClientCPUs are the CPUs the servers and the load tool were pinned
 	// to (empty: not pinned).
-	ServerCPUs []int     `json:"server_cpus,omitempty"`
-	ClientCPUs []int     `json:"client_cpus,omitempty"`
-	Results    []Result  `json:"results"`
-	Summaries  []Summary `json:"summaries,omitempty"`
+	ServerCPUs []int `json:"server_cpus,omitempty"`
+	ClientCPUs []int `json:"client_cpus,omitempty"`
+	// TollgateEnv is what was added to tollgate's environment (-tollgate-env).
+	TollgateEnv []string  `json:"tollgate_env,omitempty"`
+	Results     []Result  `json:"results"`
+	Summaries   []Summary `json:"summaries,omitempty"`
 }
 
 // Result is one scenario run against one server.

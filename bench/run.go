@@ -53,6 +53,9 @@ type Options struct {
 	// ProfileDir, when set, receives a CPU and an allocation profile of every server
 	// process (<scenario>.<server>.<rep>.cpu.pprof and .allocs.pprof).
 	ProfileDir string
+	// TollgateEnv is added to tollgate's environment (KEY=VALUE): runtime settings such
+	// as GOGC or GOMEMLIMIT, tried against the floor's defaults.
+	TollgateEnv []string
 }
 
 // DefaultKey is the client key sent when Options.Key is empty.

@@ -137,8 +137,12 @@ func printProcessTables(out io.Writer, rep *Report) error {
 		}
 		return fmt.Sprint(cpus)
 	}
-	fmt.Fprintf(out, "servers as processes of their own (CPUs %s), load tool CPUs %s; %d repetition(s), servers alternating\n\n",
+	fmt.Fprintf(out, "servers as processes of their own (CPUs %s), load tool CPUs %s; %d repetition(s), servers alternating\n",
 		pin(rep.ServerCPUs), pin(rep.ClientCPUs), rep.Reps)
+	if len(rep.TollgateEnv) > 0 {
+		fmt.Fprintf(out, "tollgate's environment adds %s\n", strings.Join(rep.TollgateEnv, " "))
+	}
+	fmt.Fprintln(out)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "scenario\tc\tfloor CPU/req\ttollgate CPU/req\t×floor\t(min–max)\t+CPU/req\tfloor RSS\ttollgate RSS\t×RSS\t×floor with client\tusage\terrors\tload\t\n")
 	for _, s := range rep.Summaries {
