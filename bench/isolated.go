@@ -18,6 +18,9 @@ type Spawners struct {
 	Floor Spawn
 	// Tollgate starts tollgate (`tollgate serve`); nil: the floor alone.
 	Tollgate Spawn
+	// Baseline starts another build of tollgate (`-baseline EXE`) measured in the same
+	// rotation, so that a change is read as a paired ratio to the build before it.
+	Baseline Spawn
 }
 
 // RunProcesses runs every scenario against each server started as a process of its own
@@ -49,6 +52,9 @@ func RunProcesses(ctx context.Context, opts Options, sp Spawners, out io.Writer)
 	if sp.Tollgate != nil {
 		servers = append(servers, named{"tollgate", sp.Tollgate})
 	}
+	if sp.Baseline != nil {
+		servers = append(servers, named{"baseline", sp.Baseline})
+	}
 	if len(servers) == 0 {
 		return Report{}, errors.New("nothing to measure: no floor and no tollgate to start")
 	}
@@ -69,9 +75,11 @@ func RunProcesses(ctx context.Context, opts Options, sp Spawners, out io.Writer)
 		first := len(rep.Results)
 		for r := range opts.Reps {
 			for i := range servers {
-				s := servers[i]
-				if r%2 == 1 { // alternate: floor first, then tollgate first, ...
-					s = servers[len(servers)-1-i]
+				// Alternate: floor first, then tollgate first, ...; with a baseline too,
+				// each repetition starts one server further on.
+				s := servers[(i+r)%len(servers)]
+				if len(servers) == 2 && r%2 == 1 {
+					s = servers[1-i]
 				}
 				opts.Logger.Info("bench run", "scenario", name, "server", s.name, "rep", r)
 				res, err := runProcess(ctx, s.name, s.spawn, m, &opts, r)
@@ -99,7 +107,7 @@ func runProcess(ctx context.Context, name string, spawn Spawn, m *messages, opts
 		extra = []string{"-cpuprofile", base + ".cpu.pprof", "-memprofile", base + ".allocs.pprof"}
 	}
 	var env []string
-	if name == "tollgate" {
+	if name != "floor" {
 		env = opts.TollgateEnv
 	}
 	p, err := startProcess(ctx, name, spawn, opts.ServerCPUs, extra, env)

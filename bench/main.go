@@ -22,6 +22,9 @@ type Servers struct {
 	// Spawners start the floor and tollgate as processes of their own (the default
 	// mode). Without a floor spawner, the servers run in-process.
 	Spawners
+	// BaselineSpawn starts tollgate from another executable (-baseline EXE) as Tollgate
+	// starts this one; nil: no -baseline.
+	BaselineSpawn func(exe string) Spawn
 }
 
 // Main is the command line of the load tool with tollgate, when not nil and no -target
@@ -40,6 +43,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, tollgate
 //	-server-cpus 1 -client-cpus 0            pin the servers and the load tool
 //	-profile DIR                             CPU and allocation profiles of each server process
 //	-tollgate-env GOGC=200                   added to tollgate's environment
+//	-baseline EXE                            another tollgate build in the same rotation
 //	-inprocess                               serve both inside the load tool (the old method)
 //	-target host:port                        measure an external server instead
 //	-key KEY -pacing D -timeout 30s -warmup 1 -no-floor -json -v
@@ -54,6 +58,7 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, sv S
 		inProcess  = fs.Bool("inprocess", false, "serve the floor and tollgate inside the load tool (CPU and RSS are then the tool's and the server's together)")
 		serverCPUs = fs.String("server-cpus", "", "pin each server process to these CPUs (Linux list, e.g. 1 or 2-3)")
 		clientCPUs = fs.String("client-cpus", "", "pin the load tool to these CPUs (e.g. 0)")
+		baseline   = fs.String("baseline", "", "another tollgate executable, measured with the same config in the same rotation (paired ratios to it)")
 	)
 	fs.IntVar(&opts.Concurrency, "c", 0, "concurrent streams (0: each scenario's own: chat-2k-paced 32, chat-2k 16, claude-200k 16, body-5m 4)")
 	fs.IntVar(&opts.Requests, "n", 2000, "requests per run (the run stops at -n or -d, whichever comes first)")
@@ -105,6 +110,16 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, sv S
 	processes := opts.Target == "" && !*inProcess && sv.Floor != nil
 	if !processes && (*serverCPUs != "" || *clientCPUs != "" || opts.ProfileDir != "" || len(opts.TollgateEnv) > 0) {
 		errs = append(errs, errors.New("-server-cpus, -client-cpus, -profile and -tollgate-env need the servers as processes (not -inprocess, not -target)"))
+	}
+	if *baseline != "" {
+		switch {
+		case !processes:
+			errs = append(errs, errors.New("-baseline needs the servers as processes (not -inprocess, not -target)"))
+		case sv.BaselineSpawn == nil || sv.Tollgate == nil:
+			errs = append(errs, errors.New("-baseline needs a tollgate config (-config)"))
+		default:
+			sv.Baseline = sv.BaselineSpawn(*baseline)
+		}
 	}
 	if opts.ProfileDir != "" {
 		if err := os.MkdirAll(opts.ProfileDir, 0o755); err != nil {

@@ -49,7 +49,7 @@ func testServerMain(kind string, args []string) error {
 		return errors.New("no config, nothing to serve")
 	}
 	// -tollgate-env reaches tollgate's process only.
-	if mark := os.Getenv("BENCH_TEST_MARK"); (kind == "usage") != (mark == "tollgate") {
+	if mark := os.Getenv("BENCH_TEST_MARK"); mark != "" && kind != "usage" {
 		return fmt.Errorf("server %s has BENCH_TEST_MARK=%q", kind, mark)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
@@ -201,5 +201,29 @@ func TestStartPinned(t *testing.T) {
 	}
 	if !strings.Contains(string(status), "Cpus_allowed_list:\t0\n") {
 		t.Errorf("the child is not pinned to CPU 0:\n%s", status)
+	}
+}
+
+func TestRunProcessesWithBaseline(t *testing.T) {
+	const reps = 3
+	rep, err := RunProcesses(t.Context(), Options{Scenarios: []string{"claude-200k"}, Concurrency: 2, Requests: 4,
+		Duration: time.Minute, Reps: reps, Warmup: 0},
+		Spawners{Floor: testSpawn("floor"), Tollgate: testSpawn("usage"), Baseline: testSpawn("usage")}, nil)
+	if err != nil {
+		t.Fatalf("RunProcesses: %v", err)
+	}
+	// Each repetition starts one server further on.
+	var order []string
+	for _, r := range rep.Results {
+		order = append(order, fmt.Sprintf("%d:%s", r.Rep, r.Server))
+	}
+	want := []string{"0:floor", "0:tollgate", "0:baseline", "1:tollgate", "1:baseline", "1:floor", "2:baseline", "2:floor", "2:tollgate"}
+	if !slices.Equal(order, want) {
+		t.Errorf("order %v, want %v", order, want)
+	}
+	s := rep.Summaries[0]
+	if s.Baseline == nil || s.Baseline.Usage != "exact" || s.VsBaseline <= 0 || s.VsBaselineMin > s.VsBaseline ||
+		s.VsBaseline > s.VsBaselineMax || s.BaselineRatio <= 0 || s.CPURatio <= 0 {
+		t.Errorf("summary %+v (baseline %+v)", s, s.Baseline)
 	}
 }

@@ -17,6 +17,14 @@ type Summary struct {
 	Reps        int    `json:"reps"`
 	Floor       *Side  `json:"floor,omitempty"`
 	Tollgate    *Side  `json:"tollgate,omitempty"`
+	// Baseline is another build of tollgate measured in the same rotation (-baseline);
+	// VsBaseline is tollgate's CPU per request over the baseline's in the same
+	// repetition (median; min and max), BaselineRatio the baseline's over the floor's.
+	Baseline      *Side   `json:"baseline,omitempty"`
+	VsBaseline    float64 `json:"vs_baseline,omitempty"`
+	VsBaselineMin float64 `json:"vs_baseline_min,omitempty"`
+	VsBaselineMax float64 `json:"vs_baseline_max,omitempty"`
+	BaselineRatio float64 `json:"baseline_ratio,omitempty"`
 	// CPURatio is the median, over the repetitions, of tollgate's server CPU per request
 	// divided by the floor's in the same repetition; CPURatioMin and CPURatioMax its
 	// range. Zero without both servers.
@@ -59,7 +67,16 @@ func summarise(scenario string, results []Result) Summary {
 		loads = append(loads, (r.LoadAvg[0]+r.LoadAvg[1])/2)
 	}
 	s.LoadAvg = median(loads)
-	s.Floor, s.Tollgate = side(byServer["floor"]), side(byServer["tollgate"])
+	s.Floor, s.Tollgate, s.Baseline = side(byServer["floor"]), side(byServer["tollgate"]), side(byServer["baseline"])
+	if s.Baseline != nil && s.Tollgate != nil {
+		r := pairedCPU(byServer["tollgate"], byServer["baseline"])
+		if len(r) > 0 {
+			s.VsBaseline, s.VsBaselineMin, s.VsBaselineMax = median(r), slices.Min(r), slices.Max(r)
+		}
+		if s.Floor != nil {
+			s.BaselineRatio = median(pairedCPU(byServer["baseline"], byServer["floor"]))
+		}
+	}
 	if s.Floor == nil || s.Tollgate == nil {
 		return s
 	}
@@ -82,6 +99,19 @@ func summarise(scenario string, results []Result) Summary {
 	}
 	s.RSSRatio = median(rss)
 	return s
+}
+
+// pairedCPU is the ratios of a's CPU per request to b's, repetition by repetition.
+func pairedCPU(a, b []Result) []float64 {
+	var out []float64
+	for _, x := range a {
+		for _, y := range b {
+			if x.Rep == y.Rep && x.CPUPerRequest > 0 && y.CPUPerRequest > 0 {
+				out = append(out, float64(x.CPUPerRequest)/float64(y.CPUPerRequest))
+			}
+		}
+	}
+	return out
 }
 
 func side(rs []Result) *Side {
@@ -171,6 +201,9 @@ func printProcessTables(out io.Writer, rep *Report) error {
 		return err
 	}
 	fmt.Fprintln(out)
+	if err := printBaseline(out, rep); err != nil {
+		return err
+	}
 
 	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "scenario\trep\tserver\tc\treq/s\tfull\timmediate\terrors\tCPU/req\tserver CPU\tsource\tclient CPU/req\tpeak RSS\tusage\tload\t\n")
@@ -192,4 +225,28 @@ func printProcessTables(out io.Writer, rep *Report) error {
 		return err
 	}
 	return printNotes(out, rep.Results)
+}
+
+// printBaseline writes tollgate against the baseline build, when there is one.
+func printBaseline(out io.Writer, rep *Report) error {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	rows := 0
+	fmt.Fprintf(tw, "scenario\tbaseline CPU/req\ttollgate CPU/req\ttollgate ÷ baseline\t(min–max)\tbaseline ×floor\tbaseline RSS\tusage\t\n")
+	for _, s := range rep.Summaries {
+		if s.Baseline == nil || s.Tollgate == nil {
+			continue
+		}
+		rows++
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.3f\t%.3f–%.3f\t%.2f\t%s\t%s\t\n", s.Scenario, fmtDur(s.Baseline.CPUPerRequest),
+			fmtDur(s.Tollgate.CPUPerRequest), s.VsBaseline, s.VsBaselineMin, s.VsBaselineMax, s.BaselineRatio,
+			fmtBytes(float64(s.Baseline.PeakRSS)), s.Baseline.Usage)
+	}
+	if rows == 0 {
+		return nil
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(out)
+	return err
 }

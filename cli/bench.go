@@ -42,9 +42,12 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		sv.Register = g.Server().Register
-		sv.Tollgate = func(listen string, extra ...string) *exec.Cmd {
-			return exec.Command(exe, append([]string{"serve", "-config", path, "-listen", listen, "-admin", "127.0.0.1:0"}, extra...)...)
+		serve := func(exe string) bench.Spawn {
+			return func(listen string, extra ...string) *exec.Cmd {
+				return exec.Command(exe, append([]string{"serve", "-config", path, "-listen", listen, "-admin", "127.0.0.1:0"}, extra...)...)
+			}
 		}
+		sv.Tollgate, sv.BaselineSpawn = serve(exe), serve
 	}
 	return bench.MainWith(ctx, rest, stdout, stderr, sv)
 }

@@ -57,13 +57,13 @@ func TestRunWithConfigInProcess(t *testing.T) {
 
 func TestBenchServersAsProcesses(t *testing.T) {
 	// `tollgate serve` and `tollgate bench-floor`, started from this executable (the test
-	// binary standing in for tollgate: main_test.go), each its own process; profiles
-	// of both.
+	// binary standing in for tollgate: main_test.go), each its own process, and the same
+	// executable again as the -baseline build; profiles of each.
 	t.Setenv("TOLLGATE_CLI_TEST_MAIN", "1")
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
 	args := []string{"-config", "../bench/testdata/tollgate-bench.yaml", "-scenarios", "chat-2k", "-c", "2", "-n", "4",
-		"-reps", "1", "-json", "-profile", dir}
+		"-reps", "1", "-json", "-profile", dir, "-baseline", os.Args[0]}
 	if err := runBench(t.Context(), args, &stdout, &stderr); err != nil {
 		t.Fatalf("%v (stderr: %s)", err, stderr.String())
 	}
@@ -71,7 +71,7 @@ func TestBenchServersAsProcesses(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Mode != "process" || len(rep.Results) != 2 || len(rep.Summaries) != 1 {
+	if rep.Mode != "process" || len(rep.Results) != 3 || len(rep.Summaries) != 1 {
 		t.Fatalf("report: %+v", rep)
 	}
 	for _, r := range rep.Results {
@@ -79,7 +79,7 @@ func TestBenchServersAsProcesses(t *testing.T) {
 			t.Errorf("%s: process %v full %d errors %d %q server CPU %v peak RSS %d", r.Server, r.Process, r.Full, r.Errors,
 				r.ErrorSamples, r.ServerCPU, r.PeakRSS)
 		}
-		want := map[string]string{"floor": "none", "tollgate": "exact"}[r.Server]
+		want := map[string]string{"floor": "none", "tollgate": "exact", "baseline": "exact"}[r.Server]
 		if r.Usage.Status() != want {
 			t.Errorf("%s: usage %s (%+v), want %s", r.Server, r.Usage.Status(), r.Usage, want)
 		}
@@ -90,7 +90,7 @@ func TestBenchServersAsProcesses(t *testing.T) {
 			}
 		}
 	}
-	if s := rep.Summaries[0]; s.CPURatio <= 0 || s.Tollgate.Usage != "exact" {
+	if s := rep.Summaries[0]; s.CPURatio <= 0 || s.Tollgate.Usage != "exact" || s.VsBaseline <= 0 {
 		t.Errorf("summary %+v", s)
 	}
 }
