@@ -107,7 +107,7 @@ func runProcess(ctx context.Context, name string, spawn Spawn, m *messages, opts
 		extra = []string{"-cpuprofile", base + ".cpu.pprof", "-memprofile", base + ".allocs.pprof"}
 	}
 	var env []string
-	if name != "floor" {
+	if name == "tollgate" { // not the baseline: -baseline with the same executable tries a setting
 		env = opts.TollgateEnv
 	}
 	p, err := startProcess(ctx, name, spawn, opts.ServerCPUs, extra, env)

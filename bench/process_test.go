@@ -49,7 +49,7 @@ func testServerMain(kind string, args []string) error {
 		return errors.New("no config, nothing to serve")
 	}
 	// -tollgate-env reaches tollgate's process only.
-	if mark := os.Getenv("BENCH_TEST_MARK"); mark != "" && kind != "usage" {
+	if mark := os.Getenv("BENCH_TEST_MARK"); mark != "" && kind != "usage" { // the floor's environment is its own
 		return fmt.Errorf("server %s has BENCH_TEST_MARK=%q", kind, mark)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
