@@ -30,6 +30,8 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if source != "none" {
 		log.Info("memory limit", "bytes", memLimit, "from", source)
 	}
+	gogc, gcFrom := memlimit.ConfigureGC() // GOGC=200 unless set (BENCHMARKS.md)
+	log.Info("garbage collection", "gogc", gogc, "from", gcFrom)
 	g, err := gateway.New(gateway.Options{ConfigPath: *path, Logger: log, LogLevel: level, Listen: *listen, Admin: *adminAddr,
 		MemoryLimit: memLimit})
 	if err != nil {

@@ -3,6 +3,7 @@ package memlimit
 import (
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"testing"
 )
 
@@ -29,5 +30,19 @@ func TestContainerLimit(t *testing.T) {
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("%q: %d %v, want %d %v", tc.content, got, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+func TestConfigureGC(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	t.Setenv("GOGC", "")
+	if p, src := ConfigureGC(); p != GCPercent || src != "default" || debug.SetGCPercent(GCPercent) != GCPercent {
+		t.Errorf("without GOGC: %d %s", p, src)
+	}
+	// GOGC was read by the runtime at start; here it is set as the runtime would have.
+	t.Setenv("GOGC", "150")
+	debug.SetGCPercent(150)
+	if p, src := ConfigureGC(); p != 150 || src != "GOGC" || debug.SetGCPercent(150) != 150 {
+		t.Errorf("with GOGC=150: %d %s", p, src)
 	}
 }
