@@ -89,7 +89,7 @@ func serveFixture(t testing.TB, rt *assembly.Runtime, reg *prometheus.Registry, 
 		t.Fatal(err)
 	}
 	if serverOpts == nil {
-		serverOpts = []grpc.ServerOption{grpc.InTapHandle(extproc.StreamTap)} // as gateway.New serves it
+		serverOpts = []grpc.ServerOption{grpc.InTapHandle(extproc.StreamTap), grpc.ForceServerCodecV2(extproc.Codec{})} // as gateway.New serves it
 	}
 	g := grpc.NewServer(append([]grpc.ServerOption{grpc.MaxRecvMsgSize(64 << 20)}, serverOpts...)...)
 	srv.Register(g)
