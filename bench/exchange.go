@@ -50,10 +50,16 @@ type worker struct {
 	// timer, reused.
 	pacing time.Duration
 	pace   *time.Timer
+	// observe sends the response as a filter in observability_mode does (Options.Observe);
+	// second, when set, is the stream of that second filter (Options.ObserveStream).
+	observe bool
+	second  *filter.Stream
 
-	// Of the current request: the last usage the server reported, if any.
+	// Of the current request: the last usage the server reported, if any, and how the
+	// second filter's stream ended (observeResponse).
 	usage    Tokens
 	reported bool
+	closeErr error
 }
 
 func newWorker(id int, client extprocv3.ExternalProcessorClient, m *messages) *worker {
@@ -93,12 +99,16 @@ func (w *worker) do(ctx context.Context, seq int64) (ending, error) {
 	start := time.Now()
 	w.stream.Begin(ctx)
 	defer w.stream.Cancel() // ends the stream on any early return
+	w.closeErr = nil
 	end, err := w.exchange(ctx)
 	if err != nil && !errors.Is(err, errImmediate) {
 		return 0, err
 	}
 	if err := w.stream.Close(0); err != nil {
 		return 0, err
+	}
+	if w.closeErr != nil {
+		return 0, w.closeErr
 	}
 	if end == endedFull {
 		w.hist[phaseWhole].record(time.Since(start))
@@ -125,6 +135,9 @@ func (w *worker) exchange(ctx context.Context) (ending, error) {
 		if _, err := w.roundTrip(w.msgs.reqBody, phaseRequestBody); err != nil {
 			return endedImmediate, err
 		}
+	}
+	if w.observe {
+		return w.observeResponse(ctx)
 	}
 	if w.stream.Mode().ResponseHeader != extprocfilterv3.ProcessingMode_SKIP {
 		r, err := w.roundTrip(w.msgs.respHeaders, phaseResponseHeaders)
@@ -160,6 +173,52 @@ func (w *worker) exchange(ctx context.Context) (ending, error) {
 		}
 	default:
 		return 0, fmt.Errorf("response_body_mode %s in mode_override is not what Envoy's config allows", mode)
+	}
+	return endedFull, nil
+}
+
+// observeResponse sends the response headers and every chunk as a second ext_proc
+// filter in observability_mode would (response_body_mode STREAMED, fixed: it cannot be
+// overridden, its replies being ignored), without awaiting replies: the per-chunk round
+// trip tollgate could skip for responses it does not translate (BENCHMARKS.md). The
+// time of each send is the response_chunk latency; the usage cannot be read, since
+// Envoy ignores the replies that would carry it. With a second stream (the second
+// filter's), the first ends after the request body; tollgate does not serve that split
+// (it would record the first stream as interrupted and refuse the second): it measures
+// what the split costs the floor.
+func (w *worker) observeResponse(ctx context.Context) (ending, error) {
+	s := w.stream
+	if w.second != nil {
+		// The first filter's stream is over once the request went upstream (its
+		// response phases are skipped); the second filter opens its own.
+		if err := w.stream.Close(0); err != nil {
+			return 0, err
+		}
+		s = w.second
+		s.Begin(ctx)
+		defer s.Cancel()
+		defer func() {
+			if err := s.Close(0); err != nil && w.closeErr == nil {
+				w.closeErr = err
+			}
+		}()
+	}
+	t := time.Now()
+	if f := s.Observe(w.msgs.observedHeaders); f != nil {
+		return 0, f
+	}
+	w.hist[phaseResponseHeaders].record(time.Since(t))
+	for i, c := range w.msgs.observedChunks {
+		if i > 0 && w.pacing > 0 {
+			if err := w.wait(ctx); err != nil {
+				return 0, err
+			}
+		}
+		t = time.Now()
+		if f := s.Observe(c); f != nil {
+			return 0, f
+		}
+		w.hist[phaseResponseChunk].record(time.Since(t))
 	}
 	return endedFull, nil
 }

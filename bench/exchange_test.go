@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	extprocfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_proc/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
@@ -172,6 +173,42 @@ func TestUsageSums(t *testing.T) {
 			}
 			if !strings.Contains(table, tt.wantStatus) {
 				t.Errorf("table does not show %s:\n%s", tt.wantStatus, table)
+			}
+		})
+	}
+}
+
+// With Observe, the response goes as an observability_mode filter sends it: every chunk,
+// no reply awaited; the request phase still awaits its replies.
+func TestExchangeObserve(t *testing.T) {
+	const c, n = 2, 6
+	sc, err := NewScenario("chat-2k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name                   string
+		answerObserved, second bool
+	}{
+		{"server sends no replies", false, false},
+		{"server answers anyway", true, false},
+		{"second stream", false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := &fakeServer{answerObserved: tc.answerObserved}
+			var out strings.Builder
+			rep, err := Run(t.Context(), Options{Scenarios: []string{"chat-2k"}, Concurrency: c, Requests: n,
+				Duration: time.Minute, NoFloor: true, Observe: !tc.second, ObserveStream: tc.second}, fake.Register, &out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := rep.Results[0]
+			if streams := map[bool]int64{false: n, true: 2 * n}[tc.second]; fake.streams.Load() != streams {
+				t.Errorf("%d streams, want %d", fake.streams.Load(), streams)
+			}
+			if r.Full != n || r.Errors != 0 || fake.respBody.Load() != n*int64(len(sc.Chunks)+1) || fake.reqBody.Load() != n ||
+				r.Phases[phaseResponseChunk].Count != uint64(n*(len(sc.Chunks)+1)) {
+				t.Errorf("full %d errors %d %q, server saw %d chunks", r.Full, r.Errors, r.ErrorSamples, fake.respBody.Load())
 			}
 		})
 	}

@@ -16,6 +16,9 @@ import (
 type fakeServer struct {
 	extprocv3.UnimplementedExternalProcessorServer
 	reply func(req *extprocv3.ProcessingRequest) (*extprocv3.ProcessingResponse, error)
+	// answerObserved: answer messages in observability_mode too (Envoy ignores such
+	// replies; the floor sends none).
+	answerObserved bool
 
 	streams, reqHeaders, reqBody, respHeaders, respBody atomic.Int64
 	reqBodyBytes, respBodyBytes, endOfStreams           atomic.Int64
@@ -47,6 +50,9 @@ func (f *fakeServer) Process(stream extprocv3.ExternalProcessor_ProcessServer) e
 			if reply, err = floorReply(req); err != nil {
 				return err
 			}
+		}
+		if req.ObservabilityMode && !f.answerObserved {
+			continue
 		}
 		if err := stream.Send(reply); err != nil {
 			return err

@@ -12,8 +12,9 @@ import (
 )
 
 // FloorServer is the no-op ext_proc server: it answers every message with CONTINUE of the
-// matching type and, on event-stream response headers, switches the response body to
-// STREAMED. It is the cost of the protocol alone, the floor any real server stands on.
+// matching type (a message in observability_mode with nothing) and, on event-stream
+// response headers, switches the response body to STREAMED. It is the cost of the
+// protocol alone, the floor any real server stands on.
 type FloorServer struct {
 	extprocv3.UnimplementedExternalProcessorServer
 }
@@ -58,6 +59,9 @@ func (f *FloorServer) Process(stream extprocv3.ExternalProcessor_ProcessServer) 
 		reply, err := floorReply(req)
 		if err != nil {
 			return err
+		}
+		if req.ObservabilityMode {
+			continue // Envoy ignores replies in observability_mode: none is sent
 		}
 		if err := stream.Send(reply); err != nil {
 			return err

@@ -46,7 +46,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, tollgate
 //	-baseline EXE                            another tollgate build in the same rotation
 //	-inprocess                               serve both inside the load tool (the old method)
 //	-target host:port                        measure an external server instead
-//	-key KEY -pacing D -timeout 30s -warmup 1 -no-floor -json -v
+//	-key KEY -pacing D -observe -timeout 30s -warmup 1 -no-floor -json -v
 func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, sv Servers) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -82,6 +82,8 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, sv S
 	fs.DurationVar(&opts.Timeout, "timeout", 30*time.Second, "how long requests in flight at the end of -d may still take")
 	fs.IntVar(&opts.Warmup, "warmup", 1, "unmeasured requests per worker before each run")
 	fs.BoolVar(&opts.NoFloor, "no-floor", false, "do not run the floor server")
+	fs.BoolVar(&opts.Observe, "observe", false, "send the response as an ext_proc filter in observability_mode does: no reply awaited (usage then cannot be read)")
+	fs.BoolVar(&opts.ObserveStream, "observe-stream", false, "as -observe, on a second stream, as a second filter would (the floor only: tollgate does not serve the split)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

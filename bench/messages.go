@@ -21,6 +21,10 @@ type messages struct {
 	chunks []*extprocv3.ProcessingRequest
 	// whole is the BUFFERED response_body message.
 	whole *extprocv3.ProcessingRequest
+	// observedHeaders and observedChunks are respHeaders and chunks as a filter in
+	// observability_mode sends them (Options.Observe).
+	observedHeaders *extprocv3.ProcessingRequest
+	observedChunks  []*extprocv3.ProcessingRequest
 }
 
 // requestIDWidth is the fixed width of the generated x-request-id values.
@@ -56,6 +60,15 @@ func newMessages(sc *Scenario, key string) *messages {
 	}
 	m.chunks = append(m.chunks, filter.ResponseBody(nil, true))
 	m.whole = filter.ResponseBody(joined(sc.Chunks), true)
+	observed := func(r *extprocv3.ProcessingRequest) *extprocv3.ProcessingRequest {
+		c := proto.Clone(r).(*extprocv3.ProcessingRequest)
+		c.ObservabilityMode = true
+		return c
+	}
+	m.observedHeaders = observed(m.respHeaders)
+	for _, c := range m.chunks {
+		m.observedChunks = append(m.observedChunks, observed(c))
+	}
 	return m
 }
 

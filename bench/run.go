@@ -17,6 +17,8 @@ import (
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/tollgate/tollgate/internal/envoysim/filter"
 )
 
 // Options configure Run. Each scenario runs against each server until Requests requests
@@ -31,6 +33,10 @@ type Options struct {
 	// Pacing, when PacingSet, replaces every scenario's time between response chunks.
 	Pacing    time.Duration
 	PacingSet bool
+	// Observe sends the response (headers and STREAMED chunks) as a filter in
+	// observability_mode does: without awaiting replies (see exchange.go);
+	// ObserveStream does so on a second stream, as a second filter would.
+	Observe, ObserveStream bool
 	// Target is the host:port of an external ext_proc server to measure instead of the
 	// in-process one. Its CPU and memory are not visible from here: see README.md.
 	Target string
@@ -323,7 +329,10 @@ func runLoad(ctx context.Context, s *server, m *messages, opts *Options, p probe
 		ws := make([]*worker, c)
 		for i := range ws {
 			ws[i] = newWorker(i, s.client, m)
-			ws[i].pacing = opts.pacing(m.sc)
+			ws[i].pacing, ws[i].observe = opts.pacing(m.sc), opts.Observe || opts.ObserveStream
+			if opts.ObserveStream {
+				ws[i].second = filter.NewStream(filterConfig(), s.client)
+			}
 		}
 		return ws
 	}

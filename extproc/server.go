@@ -139,8 +139,12 @@ func (s *Server) Process(srv extprocv3.ExternalProcessor_ProcessServer) error {
 		if err != nil {
 			return err
 		}
-		if err := srv.Send(resp); err != nil {
-			return err
+		// A filter in observability_mode ignores replies ("send and go",
+		// ext_proc.proto): metering goes on, nothing is sent (BENCHMARKS.md).
+		if !req.ObservabilityMode {
+			if err := srv.Send(resp); err != nil {
+				return err
+			}
 		}
 		if st.phase >= phaseForwarded {
 			st.release() // the body's reply is sent: this request holds no body any more

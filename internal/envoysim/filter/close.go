@@ -10,12 +10,14 @@ import (
 // Close ends the request's stream as Envoy does when the HTTP stream is done
 // (ext_proc.cc closeStream): it half-closes and waits for the server to end the stream,
 // at most wait (0: as long as the context allows), then releases it. Anything but a
-// clean end is an error, a message after the last reply included.
+// clean end is an error, a message after the last reply included (unless messages were
+// observed: replies to those are ignored).
 func (s *Stream) Close(wait time.Duration) error {
 	defer s.Cancel()
 	if s.grpc == nil {
 		return nil
 	}
+	defer func() { s.grpc = nil }() // released: a second Close has nothing to do
 	if err := s.grpc.CloseSend(); err != nil {
 		return fmt.Errorf("close send: %w", err)
 	}
@@ -24,6 +26,9 @@ func (s *Stream) Close(wait time.Duration) error {
 		defer t.Stop()
 	}
 	err := s.grpc.RecvMsg(&s.spare)
+	for s.observed && err == nil { // replies to observed messages are ignored
+		err = s.grpc.RecvMsg(&s.spare)
+	}
 	switch {
 	case errors.Is(err, io.EOF):
 		return nil

@@ -35,6 +35,9 @@ type Stream struct {
 	md []*structpb.Struct
 	// spare receives what arrives after the last message (see Close).
 	spare extprocv3.ProcessingResponse
+	// observed is set once a message was sent in observability mode (Observe): the
+	// server's replies, if it sends any, are ignored (see Close).
+	observed bool
 }
 
 // NewStream returns a stream to client configured by cfg (nil: the zero Config). Call
@@ -53,7 +56,32 @@ func (s *Stream) Begin(ctx context.Context) {
 		s.cancel()
 	}
 	s.ctx, s.cancel = context.WithCancel(ctx)
-	s.grpc, s.mode, s.complete, s.md = nil, s.cfg.Mode, false, s.md[:0]
+	s.grpc, s.mode, s.complete, s.md, s.observed = nil, s.cfg.Mode, false, s.md[:0], false
+}
+
+// Observe sends req without awaiting a reply, as a filter in observability_mode does
+// ("send and go": ext_proc.proto observability_mode; the message should carry
+// observability_mode). Replies the server sends anyway are ignored, as Envoy ignores
+// them; Close drains them.
+func (s *Stream) Observe(req *extprocv3.ProcessingRequest) *Failure {
+	if s.complete {
+		return nil
+	}
+	if s.grpc == nil {
+		g, err := s.client.Process(s.ctx)
+		if err != nil {
+			return s.fail(grpcFailure("open stream", err))
+		}
+		s.grpc = g
+	}
+	s.observed = true
+	if err := s.grpc.Send(req); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil // the server ended the stream; Close reads how
+		}
+		return s.grpcError("send "+MessageName(req), err)
+	}
+	return nil
 }
 
 // Mode is the processing mode in force (the Config's, as replaced by mode_override and

@@ -3,6 +3,7 @@ package filter_test
 import (
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -217,5 +218,32 @@ func TestBeginResets(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.Begin(t.Context())
+	}
+}
+
+// Observe sends without waiting (observability_mode): the server's replies, if any, are
+// ignored, and Close still wants the stream to end cleanly.
+func TestObserveSendsAndGoes(t *testing.T) {
+	var seen atomic.Int64
+	c := serve(t, func(req *extprocv3.ProcessingRequest) []step {
+		seen.Add(1)
+		if req.GetResponseBody() != nil { // a server that answers anyway
+			return reply(answer(req))
+		}
+		return nil
+	})
+	s := begin(t, nil, c)
+	chunk := &extprocv3.ProcessingRequest{ObservabilityMode: true,
+		Request: &extprocv3.ProcessingRequest_ResponseBody{ResponseBody: &extprocv3.HttpBody{Body: []byte("data: x\n\n")}}}
+	for range 5 {
+		if f := s.Observe(chunk); f != nil {
+			t.Fatal(f)
+		}
+	}
+	if err := s.Close(5 * time.Second); err != nil {
+		t.Fatalf("Close after observed messages: %v", err)
+	}
+	if seen.Load() != 5 {
+		t.Errorf("server saw %d messages, want 5", seen.Load())
 	}
 }
