@@ -60,9 +60,32 @@ func (st *stream) finish(interrupted bool) *structpb.Struct {
 	st.record(&o)
 	st.logRequest(&o)
 	if !st.routed {
-		return nil
+		return st.partialMetadata()
 	}
 	return st.metadata(&o)
+}
+
+// partialMetadata is what is known of a request that was answered before it was routed
+// (a 401, a 404 for an unknown model, a 413, a 503 from admission control, a local
+// listing): the team once the key was accepted, the model once it was read and checked.
+// Envoy applies the dynamic_metadata of an immediate_response before it sends the
+// local reply (ext_proc.cc onReceiveMessage, case kImmediateResponse:
+// setDecoderDynamicMetadata, then sendImmediateResponse), so the access log line of a
+// rejected request carries them. nil when nothing is known (a 401).
+func (st *stream) partialMetadata() *structpb.Struct {
+	fields := map[string]*structpb.Value{}
+	if st.authenticated {
+		fields["team"] = structpb.NewStringValue(st.identity.Team)
+	}
+	if st.model != "" { // at most api.MaxModelLength bytes of valid UTF-8 (request_body.go)
+		fields["model"] = structpb.NewStringValue(st.model)
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	return &structpb.Struct{Fields: map[string]*structpb.Value{
+		MetadataNamespace: structpb.NewStructValue(&structpb.Struct{Fields: fields}),
+	}}
 }
 
 // metadata is the dynamic metadata for Envoy's access log, in namespace "tollgate".

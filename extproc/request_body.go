@@ -49,6 +49,7 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 	if apiErr != nil {
 		return st.reject(apiErr)
 	}
+	st.model = model
 	route, ok := st.rt.Router().Resolve(model)
 	if !ok {
 		return st.reject(api.Errorf(http.StatusNotFound, "model %q is not served by this gateway", model))

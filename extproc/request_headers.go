@@ -37,7 +37,7 @@ func (st *stream) onRequestHeaders(h *extprocv3.HttpHeaders) *extprocv3.Processi
 		}
 		st.code = http.StatusOK
 		resp := immediate(http.StatusOK, "application/json", body, "tollgate_models")
-		st.finish(false)
+		resp.DynamicMetadata = st.finish(false)
 		return resp
 	}
 	if st.hdr.method != http.MethodPost {

@@ -59,6 +59,9 @@ type stream struct {
 	// billed as fast unless the response reports the speed that served it.
 	fastRequested bool
 	routed        bool // a provider was chosen (labels are safe to use)
+	// model is the client's model once read and checked (length, UTF-8), routed or not:
+	// a rejected request's access log line names it (finish.go partialMetadata).
+	model string
 
 	// Response side.
 	resp  response
@@ -176,7 +179,9 @@ func (st *stream) reject(e *api.Error) *extprocv3.ProcessingResponse {
 		h.SetHeaders = append(h.SetHeaders, setHeader("retry-after", st.retryAfter))
 	}
 	st.release()
-	st.finish(false)
+	// The local reply's access log line gets what is known of the request (team, model,
+	// provider): Envoy applies an immediate_response's dynamic_metadata (finish.go).
+	resp.DynamicMetadata = st.finish(false)
 	return resp
 }
 
