@@ -65,6 +65,22 @@ func (st *stream) finish(interrupted bool) *structpb.Struct {
 	return st.metadata(&o)
 }
 
+// routeMetadata names the route in the reply that forwards the request: Envoy merges
+// each reply's metadata into the request's (StreamInfoImpl::setDynamicMetadata is a
+// MergeFrom), so a stream cut before its end — the client went away, or a shutdown cut
+// it — still has team, model and provider in its access log line; only the usage and
+// the cost, sent at the end, are missing there (they are in the metrics).
+func (st *stream) routeMetadata() *structpb.Struct {
+	return &structpb.Struct{Fields: map[string]*structpb.Value{
+		MetadataNamespace: structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
+			"model":          structpb.NewStringValue(st.route.Model),
+			"provider":       structpb.NewStringValue(st.route.Provider),
+			"upstream_model": structpb.NewStringValue(st.route.UpstreamModel),
+			"team":           structpb.NewStringValue(st.identity.Team),
+		}}),
+	}}
+}
+
 // partialMetadata is what is known of a request that was answered before it was routed
 // (a 401, a 404 for an unknown model, a 413, a 503 from admission control, a local
 // listing): the team once the key was accepted, the model once it was read and checked.

@@ -87,3 +87,29 @@ func TestRejectionsCarryMetadata(t *testing.T) {
 		})
 	}
 }
+
+// TestForwardedRequestNamesItsRoute: the reply that forwards a request already names
+// team, model, provider and upstream model in the dynamic metadata (Envoy merges each
+// reply's metadata), so the access log line of a stream cut before its end still has
+// them; the usage comes only with the end of the response.
+func TestForwardedRequestNamesItsRoute(t *testing.T) {
+	f := newFixture(t, "testdata/core.yaml")
+	ex := f.open(t)
+	defer ex.close()
+	body := []byte(`{"model":"claude-sonnet-4-5-20250929","max_tokens":8,"messages":[]}`)
+	ex.send(post("/v1/messages", body, "x-api-key", aliceKey))
+	resp := ex.send(requestBody(body))
+	if resp.GetRequestBody() == nil {
+		t.Fatalf("reply %T, want the forwarding body reply", resp.Response)
+	}
+	got := metadataStrings(resp)
+	want := map[string]string{"team": "platform", "model": "claude-sonnet-4-5-20250929", "provider": "anthropic", "upstream_model": "claude-sonnet-4-5"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("metadata %s = %q, want %q", k, got[k], v)
+		}
+	}
+	if _, ok := resp.GetDynamicMetadata().GetFields()["tollgate"].GetStructValue().GetFields()["input_tokens"]; ok {
+		t.Error("the forwarding reply reports tokens before any response")
+	}
+}

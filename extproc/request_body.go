@@ -95,7 +95,9 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 		mut.Body = body
 	}
 	st.phase = phaseForwarded
-	return st.requestMutation(b.Body, mut)
+	resp := st.requestMutation(b.Body, mut)
+	resp.DynamicMetadata = st.routeMetadata()
+	return resp
 }
 
 // cancelled answers a request whose ext_proc stream was cancelled while the provider
