@@ -78,9 +78,9 @@ func (st *stream) admitHeaders() *api.Error {
 		if err != nil || cl < 0 {
 			return api.Errorf(http.StatusBadRequest, "content-length %q is not a byte count", v)
 		}
-		if cl > st.rt.Limits().MaxRequestBody {
+		if max := st.maxBody(); cl > max {
 			return api.Errorf(http.StatusRequestEntityTooLarge,
-				"request body of %d bytes exceeds the gateway's limit of %d bytes", cl, st.rt.Limits().MaxRequestBody)
+				"request body of %d bytes exceeds the gateway's limit of %d bytes", cl, max)
 		}
 		n = cl
 	}
@@ -105,6 +105,15 @@ func (st *stream) overloaded() *api.Error {
 	st.retryAfter = "1"
 	return api.Errorf(http.StatusServiceUnavailable,
 		"the gateway is busy: too many request bytes in flight; retry shortly")
+}
+
+// maxBody is limits.max_request_body, held to the gRPC message limit set at start.
+func (st *stream) maxBody() int64 {
+	max := st.rt.Limits().MaxRequestBody
+	if c := st.srv.bodyCeiling; c > 0 && max > c {
+		max = c
+	}
+	return max
 }
 
 func firstValue(h http.Header, lowerKey string) string {

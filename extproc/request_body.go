@@ -29,9 +29,9 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 		return st.reject(&api.Error{Status: http.StatusUnauthorized, Message: "invalid or missing API key"})
 	}
 	body := b.Body
-	if int64(len(body)) > st.rt.Limits().MaxRequestBody {
+	if max := st.maxBody(); int64(len(body)) > max {
 		return st.reject(api.Errorf(http.StatusRequestEntityTooLarge,
-			"request body of %d bytes exceeds the gateway's limit of %d bytes", len(body), st.rt.Limits().MaxRequestBody))
+			"request body of %d bytes exceeds the gateway's limit of %d bytes", len(body), max))
 	}
 	if e := st.admitBody(len(body)); e != nil {
 		return st.reject(e)

@@ -36,6 +36,8 @@ type Server struct {
 	models  modelLabels
 	// admission bounds the request-body bytes in flight (admission.go).
 	admission admission
+	// bodyCeiling caps limits.max_request_body (Options.BodyCeiling).
+	bodyCeiling int64
 
 	// open counts streams in flight (for graceful shutdown and tests).
 	open sync.WaitGroup
@@ -55,11 +57,17 @@ type Options struct {
 	// MemoryLimit is the process's memory limit (memlimit.Configure); the default bound
 	// on request-body bytes in flight is a quarter of it. 0: none known.
 	MemoryLimit int64
+	// BodyCeiling is the largest request body the gRPC server was started to receive
+	// (limits.max_request_body at start; its message limit is fixed then). A reloaded
+	// limits.max_request_body above it is held to it, so a body between the two is a
+	// 413 in the client's shape rather than a gRPC error. 0: none.
+	BodyCeiling int64
 }
 
 // New creates a Server serving rt until SetRuntime swaps it.
 func New(rt *assembly.Runtime, opts Options) *Server {
-	s := &Server{metrics: opts.Metrics, prices: opts.Prices, warn: opts.Unpriced, log: opts.Logger, now: opts.Now}
+	s := &Server{metrics: opts.Metrics, prices: opts.Prices, warn: opts.Unpriced, log: opts.Logger, now: opts.Now,
+		bodyCeiling: opts.BodyCeiling}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -67,13 +67,15 @@ type Gateway struct {
 	reloadMu sync.Mutex
 	loaded   *config.Loaded
 	fileSum  [32]byte
+	// started is the config tollgate started with: the one its restart-only settings
+	// (config.RestartOnly) come from.
+	started *config.Loaded
 	// assembler builds each load's providers and credential sources, reusing those whose
 	// settings did not change.
 	assembler *assembly.Assembler
 
 	prices    *pricing.Store
 	refresher *pricing.Refresher
-	priceURL  string
 }
 
 // New loads the config and binds both listeners; Serve starts serving.
@@ -102,8 +104,10 @@ func New(opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g.commit(loaded, sum)
+	g.started = loaded
 	g.server = extproc.New(rt, extproc.Options{Metrics: g.metrics, Logger: g.log, Now: opts.Now,
-		Prices: g.prices, Unpriced: pricing.NewWarnOnce(g.log), MemoryLimit: opts.MemoryLimit})
+		Prices: g.prices, Unpriced: pricing.NewWarnOnce(g.log), MemoryLimit: opts.MemoryLimit,
+		BodyCeiling: loaded.Limits.MaxRequestBody})
 
 	creds, err := serverCredentials(loaded.Server.TLS, g.log)
 	if err != nil {
@@ -165,9 +169,11 @@ func (g *Gateway) Metrics() *metrics.Metrics { return g.metrics }
 // Registry is the metrics registry.
 func (g *Gateway) Registry() *prometheus.Registry { return g.reg }
 
-// Serve serves until ctx is done, then shuts down gracefully: health turns NOT_SERVING,
-// no new streams are accepted, open streams get server.shutdown_grace to finish (the
-// rest are cut and counted as interrupted). It returns nil after a clean shutdown.
+// Serve serves until ctx is done, then shuts down gracefully: /readyz fails and health
+// turns NOT_SERVING at once, new streams are still accepted for server.drain_delay (so
+// that Envoy and Kubernetes stop sending them first), then no new streams are accepted
+// and open streams get server.shutdown_grace to finish (the rest are cut and counted as
+// interrupted). It returns nil after a clean shutdown.
 func (g *Gateway) Serve(ctx context.Context) error {
 	errc := make(chan error, 2)
 	go func() { errc <- g.grpc.Serve(g.lis) }()
@@ -201,7 +207,14 @@ func (g *Gateway) Serve(ctx context.Context) error {
 func (g *Gateway) shutdown() {
 	g.ready.Store(false)
 	g.health.Shutdown()
-	grace := config.Duration(g.currentLoaded().Server.ShutdownGrace)
+	cfg := g.currentLoaded()
+	if drain := config.Duration(cfg.Server.DrainDelay); drain > 0 {
+		// Whoever routes to tollgate learns it is going (readiness, health checks, DNS)
+		// only after a while; until then new streams keep coming, and each must be served.
+		g.log.Info("draining: not ready, still serving new streams", "drain_delay", drain, "open_streams", g.server.Open())
+		time.Sleep(drain)
+	}
+	grace := config.Duration(cfg.Server.ShutdownGrace)
 	g.log.Info("shutting down", "open_streams", g.server.Open(), "grace", grace)
 	done := make(chan struct{})
 	go func() { g.grpc.GracefulStop(); close(done) }()

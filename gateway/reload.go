@@ -65,6 +65,10 @@ func (g *Gateway) Reload() error {
 		g.log.Error("config reload failed; keeping the running config", "config", g.opts.ConfigPath, "err", err)
 		return err
 	}
+	for _, c := range config.RestartOnlyChanges(&g.started.File, &l.File) {
+		g.log.Warn("config reload: a setting read only at start changed; the running value stays until the next restart",
+			"config", g.opts.ConfigPath, "change", c)
+	}
 	g.server.SetRuntime(rt)
 	g.commit(l, sum)
 	g.log.Info("config reloaded", "config", g.opts.ConfigPath, "providers", len(l.Providers), "models", len(l.Models))

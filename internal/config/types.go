@@ -93,8 +93,13 @@ type Limits struct {
 
 // Server holds process settings.
 type Server struct {
-	// ShutdownGrace is how long open streams may run after SIGTERM.
+	// ShutdownGrace is how long open streams may run once tollgate stops accepting new
+	// ones (after DrainDelay).
 	ShutdownGrace string `yaml:"shutdown_grace"`
+	// DrainDelay is how long tollgate keeps accepting new streams after SIGTERM, with
+	// /readyz and the gRPC health service already failing, so that Envoy and Kubernetes
+	// stop sending it new requests before it stops taking them ("0s": none).
+	DrainDelay string `yaml:"drain_delay"`
 	// Reload enables POST /-/reload on the admin listener (default true).
 	ReloadEndpoint *bool `yaml:"reload_endpoint"`
 	// WatchConfig reloads when the config file changes (default true).
@@ -123,6 +128,7 @@ const (
 	DefaultPriceTimeout    = "30s"
 	DefaultCredTimeout     = "5s"
 	DefaultShutdownGrace   = "30s"
+	DefaultDrainDelay      = "5s"
 	DefaultStreamIdle      = "5m"
 	// DefaultMaxConcurrentStreams per connection: Envoy multiplexes many requests over a
 	// few connections to each tollgate pod.
@@ -141,6 +147,7 @@ func (f *File) applyDefaults() {
 	def(&f.Pricing.Timeout, DefaultPriceTimeout)
 	def(&f.Limits.CredentialTimeout, DefaultCredTimeout)
 	def(&f.Server.ShutdownGrace, DefaultShutdownGrace)
+	def(&f.Server.DrainDelay, DefaultDrainDelay)
 	def(&f.Limits.StreamIdleTimeout, DefaultStreamIdle)
 	if f.Limits.MaxConcurrentStreams == 0 {
 		f.Limits.MaxConcurrentStreams = DefaultMaxConcurrentStreams

@@ -118,6 +118,9 @@ func (f *File) validate(unset map[string]bool) []string {
 			add("%s: bad duration %q", d.key, d.val)
 		}
 	}
+	if v, err := time.ParseDuration(f.Server.DrainDelay); err != nil || v < 0 {
+		add("server.drain_delay: bad duration %q", f.Server.DrainDelay)
+	}
 	for _, l := range []struct {
 		key string
 		val int64
