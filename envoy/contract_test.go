@@ -162,6 +162,9 @@ func TestContractExtProc(t *testing.T) {
 	if got := c.GetPerConnectionBufferLimitBytes().GetValue(); got < minBody {
 		t.Errorf("cluster tollgate per_connection_buffer_limit_bytes = %d, want >= %d", got, minBody)
 	}
+	if !c.GetIgnoreHealthOnHostRemoval() {
+		t.Error("cluster tollgate keeps a pod removed from DNS until two health checks fail, beyond its drain delay")
+	}
 }
 
 func TestContractAccessLog(t *testing.T) {
