@@ -42,14 +42,14 @@ func TestCheckPricesAndStrict(t *testing.T) {
 	if strings.Join(r.Unpriced, ",") != "claude-brand-new-1" {
 		t.Errorf("unpriced = %v", r.Unpriced)
 	}
-	if len(r.Warnings) != 3 { // open gateway + gRPC port on every interface without mTLS + one unpriced model
+	if len(r.Warnings) != 2 { // open gateway + one unpriced model (the default listen is loopback)
 		t.Errorf("warnings = %q", r.Warnings)
 	}
 	if strings.Join(r.EnvVars, ",") != "CHECK_TEST_KEY" {
 		t.Errorf("env vars = %v", r.EnvVars)
 	}
 	r = Run(Options{Config: "testdata/unrouted.yaml", Lookup: lookup, Strict: true})
-	if r.OK || len(r.Errors) != 3 || !strings.HasPrefix(r.Errors[2], "strict: model \"claude-brand-new-1\"") {
+	if r.OK || len(r.Errors) != 2 || !strings.HasPrefix(r.Errors[1], "strict: model \"claude-brand-new-1\"") {
 		t.Errorf("strict errors = %q", r.Errors)
 	}
 }
@@ -84,7 +84,7 @@ func TestCheckExposedListen(t *testing.T) {
 		name, extra string
 		warn        bool
 	}{
-		{"default listen", "", true},
+		{"default listen (loopback)", "", false},
 		{"all interfaces", `listen: ":50051"` + "\n", true},
 		{"0.0.0.0", `listen: "0.0.0.0:50051"` + "\n", true},
 		{"IPv6 any", `listen: "[::]:50051"` + "\n", true},
