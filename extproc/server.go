@@ -55,7 +55,7 @@ type Options struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// MemoryLimit is the process's memory limit (memlimit.Configure); the default bound
-	// on request-body bytes in flight is a quarter of it. 0: none known.
+	// on request-body bytes in flight is an eighth of it. 0: none known.
 	MemoryLimit int64
 	// BodyCeiling is the largest request body the gRPC server was started to receive
 	// (limits.max_request_body at start; its message limit is fixed then). A reloaded

@@ -80,7 +80,7 @@ type Limits struct {
 	// CredentialTimeout bounds the wait for a cloud credential source.
 	CredentialTimeout string `yaml:"credential_timeout"`
 	// MaxInflightBodyBytes bounds the request-body bytes all requests in flight may hold
-	// at once; past it a request gets a fast 503. 0: a quarter of the process's memory
+	// at once; past it a request gets a fast 503. 0: an eighth of the process's memory
 	// limit (GOMEMLIMIT, or the container's), 1 GiB without one.
 	MaxInflightBodyBytes int64 `yaml:"max_inflight_body_bytes"`
 	// StreamIdleTimeout ends an ext_proc stream that sends nothing for this long (a peer
