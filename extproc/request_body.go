@@ -41,9 +41,10 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 	if apiErr != nil {
 		return st.reject(apiErr)
 	}
+	st.requested = model
 	route, ok := st.rt.Router().Resolve(model)
 	if !ok {
-		return st.reject(api.Errorf(http.StatusNotFound, "model %q is not served by this gateway", model))
+		return st.unrouted(model)
 	}
 	st.route, st.prov, st.routed = route, st.rt.Provider(route.Provider), true
 	st.streamed = st.kind == api.BedrockInvokeStream || st.kind == api.VertexStreamRawPredict ||

@@ -52,6 +52,10 @@ type stream struct {
 	fastRequested bool
 	routed        bool // a provider was chosen (labels are safe to use)
 
+	// requested is the model the client asked for, once read, routed or not: the log
+	// line carries it even when no rule matched (labels never do).
+	requested string
+
 	// Response side.
 	resp  response
 	reply chunkReply

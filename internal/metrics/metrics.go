@@ -19,6 +19,9 @@ type Metrics struct {
 	CredentialErrors   *prometheus.CounterVec // provider
 	MeteringErrors     *prometheus.CounterVec // provider, reason
 	UsageMismatch      *prometheus.CounterVec // provider
+	// UnroutedRequests counts requests refused because no rule matched their model,
+	// labelled with the name only when the price table knows it (else "other").
+	UnroutedRequests *prometheus.CounterVec // model
 
 	ReloadSuccess   prometheus.Gauge
 	ReloadTimestamp prometheus.Gauge
@@ -72,6 +75,9 @@ func New(reg prometheus.Registerer) *Metrics {
 			"provider", "reason"),
 		UsageMismatch: counter("tollgate_usage_mismatch_total",
 			"Bedrock streams whose Anthropic usage disagreed with amazon-bedrock-invocationMetrics.", "provider"),
+		UnroutedRequests: counter("tollgate_unrouted_requests_total",
+			"Requests refused because no model rule matches their model; model is the requested name when the price table knows it, else \"other\".",
+			"model"),
 		ReloadSuccess: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tollgate_config_last_reload_successful",
 			Help: "Whether the last configuration load succeeded (1) or failed (0)."}),
 		ReloadTimestamp: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tollgate_config_last_reload_timestamp_seconds",
@@ -84,6 +90,7 @@ func New(reg prometheus.Registerer) *Metrics {
 		GenAITTFT: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "gen_ai_server_time_to_first_token_seconds",
 			Help: "OpenTelemetry GenAI gen_ai.server.time_to_first_token: from request headers to the first output content of a stream.", Buckets: ttftBuckets}, genai),
 	}
+	reg.MustRegister(m.UnroutedRequests)
 	reg.MustRegister(m.Tokens, m.ReasoningTokens, m.CostUSD, m.Requests, m.UnpricedTokens,
 		m.StreamsInterrupted, m.CredentialErrors, m.MeteringErrors, m.UsageMismatch,
 		m.ReloadSuccess, m.ReloadTimestamp, m.GenAITokenUsage, m.GenAIDuration, m.GenAITTFT)

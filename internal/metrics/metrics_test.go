@@ -26,6 +26,7 @@ func TestExportedMetricsAreKnown(t *testing.T) {
 	m.CredentialErrors.WithLabelValues("p").Inc()
 	m.MeteringErrors.WithLabelValues("p", "malformed").Inc()
 	m.UsageMismatch.WithLabelValues("p").Inc()
+	m.UnroutedRequests.WithLabelValues("m").Inc()
 	m.GenAITokenUsage.WithLabelValues("input", "anthropic", "m", "chat").Observe(1)
 	m.GenAIDuration.WithLabelValues("anthropic", "m", "chat").Observe(1)
 	m.GenAITTFT.WithLabelValues("anthropic", "m", "chat").Observe(1)
