@@ -20,6 +20,10 @@ type Loaded struct {
 	Path string
 	// EnvVars are the environment variables the file references, sorted.
 	EnvVars []string
+	// Unset maps each field whose ${VAR} was not set (field path such as
+	// "providers[1].api_key") to the first such variable. LoadFileIgnoringUnset keeps
+	// those fields unexpanded; a command can then tell which provider lacks a secret.
+	Unset map[string]string
 }
 
 // LoadFile reads and validates a config file, with the process environment.
@@ -70,6 +74,12 @@ func parse(name string, data []byte, lookup func(string) (string, bool), require
 		for _, m := range missing {
 			if requireSet {
 				missingVars = append(missingVars, [2]string{path, m})
+			}
+			if !unset[path] {
+				if l.Unset == nil {
+					l.Unset = map[string]string{}
+				}
+				l.Unset[path] = m
 			}
 			unset[path] = true
 		}

@@ -32,6 +32,10 @@ type Provider struct {
 	// Host overrides the provider's default host where tollgate needs to know it
 	// (SigV4 signs the host).
 	Host string `yaml:"host"`
+	// Endpoint is the provider's API base URL (default: the public API of its type):
+	// `tollgate models` lists the provider's catalog there, and `check -envoy` warns
+	// when the provider's Envoy cluster points at another host.
+	Endpoint string `yaml:"endpoint"`
 }
 
 // ModelRule routes models matching Match (exact, or a `*` glob) to Provider.
