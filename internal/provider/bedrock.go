@@ -34,7 +34,7 @@ func newBedrock(cfg Config, deps Deps) (Provider, error) {
 		signer: v4.NewSigner(), deps: deps,
 	}
 	if p.host == "" {
-		p.host = "bedrock-runtime." + cfg.Region + ".amazonaws.com"
+		p.host = bedrockHost(cfg.Region)
 	}
 	if p.apiKey == "" {
 		creds, err := credentials.NewAWS(context.Background(), cfg.Region, deps.Logger)
