@@ -73,7 +73,9 @@ func Run(o Options) Report {
 		r.Warnings = append(r.Warnings, w)
 	}
 	if o.Envoy != "" {
-		r.Errors = append(r.Errors, envoyProblems(o.Envoy, l)...)
+		errs, warns := envoyProblems(o.Envoy, l)
+		r.Errors = append(r.Errors, errs...)
+		r.Warnings = append(r.Warnings, warns...)
 	}
 	if err != nil {
 		return r.done(o.Strict) // an invalid config cannot be routed for the price check
@@ -117,24 +119,25 @@ func (r *Report) done(strict bool) Report {
 	return *r
 }
 
-// envoyProblems checks that every provider has a route matching x-tollgate-provider
-// and that route's cluster exists.
-func envoyProblems(path string, l *config.Loaded) []string {
+// envoyProblems checks that every provider has a route matching x-tollgate-provider,
+// that route's cluster exists, and the route and cluster send to the provider's host
+// (hosts.go).
+func envoyProblems(path string, l *config.Loaded) (errs, warns []string) {
 	b, err := envoy.LoadBootstrap(path)
 	if err != nil {
-		return []string{fmt.Sprintf("envoy: %v", err)}
+		return []string{fmt.Sprintf("envoy: %v", err)}, nil
 	}
 	routes, err := envoy.ProviderRoutes(b)
 	if err != nil {
-		return []string{fmt.Sprintf("envoy: %v", err)}
+		return []string{fmt.Sprintf("envoy: %v", err)}, nil
 	}
-	var out []string
 	for _, p := range l.Providers {
 		if _, ok := routes[p.Name]; !ok {
-			out = append(out, fmt.Sprintf("envoy: provider %q has no route matching %s: %s in %s", p.Name, envoy.ProviderHeader, p.Name, path))
+			errs = append(errs, fmt.Sprintf("envoy: provider %q has no route matching %s: %s in %s", p.Name, envoy.ProviderHeader, p.Name, path))
 		}
 	}
-	return out
+	herrs, warns := hostProblems(l, routes)
+	return append(errs, herrs...), warns
 }
 
 // priceCheck lists every exact model without a price.

@@ -7,6 +7,7 @@ import (
 
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
+	"github.com/tollgate/tollgate/internal/config"
 	"github.com/tollgate/tollgate/internal/credentials"
 	"github.com/tollgate/tollgate/llm/api"
 )
@@ -33,9 +34,7 @@ func newBedrock(cfg Config, deps Deps) (Provider, error) {
 		name: cfg.Name, region: cfg.Region, host: cfg.Host, apiKey: cfg.APIKey,
 		signer: v4.NewSigner(), deps: deps,
 	}
-	if p.host == "" {
-		p.host = bedrockHost(cfg.Region)
-	}
+	p.host = config.DefaultHost("bedrock", cfg.Region, cfg.Host)
 	if p.apiKey == "" {
 		creds, err := credentials.NewAWS(context.Background(), cfg.Region, deps.Logger)
 		if err != nil {

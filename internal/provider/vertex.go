@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/tollgate/tollgate/internal/config"
 	"github.com/tollgate/tollgate/internal/credentials"
 )
 
@@ -32,23 +33,8 @@ func newVertex(cfg Config, deps Deps) (Provider, error) {
 		name: cfg.Name, project: cfg.Project, region: cfg.Region, host: cfg.Host,
 		tokens: credentials.NewGoogle(credentials.CloudPlatformScope), deps: deps,
 	}
-	if p.host == "" {
-		p.host = vertexHost(cfg.Region)
-	}
+	p.host = config.DefaultHost("vertex", cfg.Region, cfg.Host)
 	return p, nil
-}
-
-// vertexHost is the regional Vertex AI endpoint: the global endpoint, a multi-region's
-// rep endpoint, or {region}-aiplatform.googleapis.com.
-func vertexHost(region string) string {
-	switch region {
-	case "global":
-		return "aiplatform.googleapis.com"
-	case "us", "eu":
-		return "aiplatform." + region + ".rep.googleapis.com"
-	default:
-		return region + "-aiplatform.googleapis.com"
-	}
 }
 
 func (p *vertexProvider) Name() string { return p.name }
