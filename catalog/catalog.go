@@ -35,6 +35,8 @@ const (
 // output of `tollgate models -o json`.
 type Report struct {
 	Providers []Provider `json:"providers"`
+	// cls routes client names as the config does (for YAML's suggestions).
+	cls *classifier
 }
 
 // Provider is one provider's catalog. Error is nil when the catalog was fetched, and
@@ -139,7 +141,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	out := Report{Providers: make([]Provider, len(ps))}
+	out := Report{Providers: make([]Provider, len(ps)), cls: cls}
 	var wg sync.WaitGroup
 	for k, i := range ps {
 		wg.Go(func() { out.Providers[k] = o.list(ctx, l, i, cls) })

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/tollgate/tollgate/internal/config"
@@ -85,3 +86,16 @@ func invert(template, id string) (string, bool) {
 }
 
 func isGlob(match string) bool { return strings.Contains(match, "*") }
+
+// taken says which rule already routes the client name, and where ("" when none does):
+// a rule suggested for it would never match, or would take it from that provider.
+func (c *classifier) taken(name string) string {
+	if c == nil {
+		return ""
+	}
+	rt, ok := c.router.Resolve(name)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("rule %q already sends %s to %s as %s", c.rules[rt.Rule].Match, name, rt.Provider, rt.UpstreamModel)
+}

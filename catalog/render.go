@@ -16,7 +16,10 @@ func (r Report) JSON() []byte {
 
 // YAML renders ready-to-paste `models:` rules for the catalog models that no rule
 // routes: one exact rule per model, the model id as both the client's name and the
-// upstream model (upstream_model left out), provider by provider. Unpriced models and
+// upstream model (upstream_model left out), provider by provider. A rule whose name a
+// rule of the config (or one suggested above it) already routes elsewhere is written
+// commented out, with the reason: pasted, it would never match, or would take the name
+// from that provider; such a model needs a client name of its own. Unpriced models and
 // providers whose catalog failed are comments. Every value is double-quoted (ids hold
 // ":" and "@").
 func (r Report) YAML() []byte {
@@ -24,6 +27,7 @@ func (r Report) YAML() []byte {
 	b.WriteString("# tollgate models: rules for the models the providers list and no rule routes.\n")
 	b.WriteString("# Paste the entries under `models:` (first match wins: before any catch-all glob).\n")
 	n := 0
+	suggested := map[string]string{} // name → provider
 	for _, p := range r.Providers {
 		if p.Error != nil {
 			fmt.Fprintf(&b, "# %s (%s): catalog not fetched: %s\n", p.Name, p.Type, oneLine(*p.Error))
@@ -37,7 +41,18 @@ func (r Report) YAML() []byte {
 				b.WriteString("models:\n")
 			}
 			n++
-			fmt.Fprintf(&b, "  - match: %s\n    provider: %s\n", strconv.Quote(m.ID), strconv.Quote(p.Name))
+			why := r.cls.taken(m.ID)
+			if prev, dup := suggested[m.ID]; dup {
+				why = "the rule suggested above sends " + m.ID + " to " + prev
+			}
+			comment := ""
+			if why != "" {
+				fmt.Fprintf(&b, "  # %s: choose another client name, and upstream_model: %s\n", why, strconv.Quote(m.ID))
+				comment = "# "
+			} else {
+				suggested[m.ID] = p.Name
+			}
+			fmt.Fprintf(&b, "  %s- match: %s\n  %s  provider: %s\n", comment, strconv.Quote(m.ID), comment, strconv.Quote(p.Name))
 			if !m.Priced {
 				fmt.Fprintf(&b, "    # no price for it on %s yet: its usage counts as unpriced (add pricing.overrides or a pricing_model)\n", p.Type)
 			}

@@ -129,3 +129,50 @@ func TestText(t *testing.T) {
 		t.Errorf("text:\n%s", out)
 	}
 }
+
+// TestYAMLTakenNames: a model whose id a rule (or a rule suggested above) already routes
+// elsewhere is suggested commented out, with the reason; pasting the YAML changes no
+// route the config has.
+func TestYAMLTakenNames(t *testing.T) {
+	l, err := config.Parse("t.yaml", []byte(`
+providers:
+  - {name: bedrock, type: bedrock, region: us-east-1}
+  - {name: anthropic, type: anthropic, api_key: k}
+  - {name: vertex, type: vertex, project: p, region: global}
+models:
+  - match: claude-x
+    provider: bedrock
+    upstream_model: us.anthropic.claude-x-v1:0
+`), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cls, err := newClassifier(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Report{cls: cls, Providers: []Provider{
+		{Name: "anthropic", Type: "anthropic", Models: []Model{{ID: "claude-x", Route: RouteNone, Priced: true}, {ID: "claude-y", Route: RouteNone, Priced: true}}},
+		{Name: "vertex", Type: "vertex", Models: []Model{{ID: "claude-y", Route: RouteNone, Priced: true}}},
+	}}
+	out := string(r.YAML())
+	want := `models:
+  # rule "claude-x" already sends claude-x to bedrock as us.anthropic.claude-x-v1:0: choose another client name, and upstream_model: "claude-x"
+  # - match: "claude-x"
+  #   provider: "anthropic"
+  - match: "claude-y"
+    provider: "anthropic"
+  # the rule suggested above sends claude-y to anthropic: choose another client name, and upstream_model: "claude-y"
+  # - match: "claude-y"
+  #   provider: "vertex"
+`
+	if !strings.HasSuffix(out, want) {
+		t.Errorf("YAML:\n%s\nwant it to end with:\n%s", out, want)
+	}
+	var doc struct {
+		Models []config.ModelRule `yaml:"models"`
+	}
+	if err := yaml.Unmarshal([]byte(out), &doc); err != nil || len(doc.Models) != 1 || doc.Models[0].Match != "claude-y" {
+		t.Errorf("rules %+v, %v", doc.Models, err)
+	}
+}
