@@ -6,6 +6,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -18,7 +21,13 @@ type Options struct {
 	Ready func() bool
 	// Reload reloads the config; nil disables POST /-/reload.
 	Reload func(ctx context.Context) error
+	// ReloadLimiter bounds POST /-/reload (each reload reads, validates and assembles
+	// the whole config); nil means DefaultReloadLimit.
+	ReloadLimiter *rate.Limiter
 }
+
+// DefaultReloadLimit admits a burst of 5 reloads, then one a second.
+func DefaultReloadLimit() *rate.Limiter { return rate.NewLimiter(rate.Every(time.Second), 5) }
 
 // Handler returns the admin mux.
 func Handler(o Options) http.Handler {
@@ -34,13 +43,24 @@ func Handler(o Options) http.Handler {
 		}
 		fmt.Fprintln(w, "ready")
 	})
+	lim := o.ReloadLimiter
+	if lim == nil {
+		lim = DefaultReloadLimit()
+	}
 	mux.HandleFunc("POST /-/reload", func(w http.ResponseWriter, r *http.Request) {
 		if o.Reload == nil {
 			http.Error(w, "reload over HTTP is disabled (server.reload_endpoint: false)", http.StatusForbidden)
 			return
 		}
+		if !lim.Allow() {
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "too many reloads; try again in a second", http.StatusTooManyRequests)
+			return
+		}
+		// The reason goes to tollgate's log, never to the caller: a config error quotes
+		// the file, and the admin port is not the place to read it from.
 		if err := o.Reload(r.Context()); err != nil {
-			http.Error(w, "reload failed: "+err.Error(), http.StatusInternalServerError)
+			http.Error(w, "reload failed; the running config is kept (the tollgate log says why)", http.StatusInternalServerError)
 			return
 		}
 		fmt.Fprintln(w, "reloaded")

@@ -7,7 +7,9 @@
 // envoy.yaml: request_headers, request_body (BUFFERED, whole body), response_headers,
 // then the response body in the mode the server chose in its response_headers reply
 // (mode_override): each chunk for STREAMED, the whole body for BUFFERED, nothing for
-// NONE. Every message waits for its one reply of the matching type.
+// NONE. Every message waits for its one reply of the matching type. The Envoy side of the
+// stream is internal/envoysim/filter, the layer the Envoy stand-in of the end-to-end tests
+// is built on, configured from envoy.yaml's ext_proc filter (envoy.Shipped).
 //
 // Scenarios (scenario.go) are generated in code, deterministically, and turned into
 // ProcessingRequest messages once per run; the load loop only sends and receives.

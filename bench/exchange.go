@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	extprocfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_proc/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
-	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/tollgate/tollgate/envoy"
+	"github.com/tollgate/tollgate/internal/envoysim/filter"
 )
 
 // Phases of one request, in the order Envoy sends them.
@@ -33,10 +36,12 @@ const (
 	endedImmediate               // the server answered with an immediate_response
 )
 
-// worker plays Envoy for one request at a time. Not safe for concurrent use.
+// worker plays Envoy for one request at a time, through the ext_proc filter's side of the
+// stream that the Envoy stand-in uses too (internal/envoysim/filter). Not safe for
+// concurrent use.
 type worker struct {
 	id     int
-	client extprocv3.ExternalProcessorClient
+	stream *filter.Stream
 	msgs   *messages
 	hdrs   *requestHeaders
 	resp   extprocv3.ProcessingResponse // reused by every receive
@@ -48,36 +53,48 @@ type worker struct {
 }
 
 func newWorker(id int, client extprocv3.ExternalProcessorClient, m *messages) *worker {
-	return &worker{id: id, client: client, msgs: m, hdrs: m.workerHeaders(id)}
+	return &worker{id: id, stream: filter.NewStream(filterConfig(), client), msgs: m, hdrs: m.workerHeaders(id)}
 }
+
+// filterConfig is the ext_proc filter of envoy/envoy.yaml (embedded), as the load tool
+// plays it: its processing mode and mode_override rules, but no message timeout (a slow
+// reply is a latency sample, not a failure; Options.Timeout bounds a run) and fail
+// closed (an error fails the request). It panics if the embedded envoy.yaml does not
+// load, which the envoy package's tests rule out.
+var filterConfig = sync.OnceValue(func() *filter.Config {
+	b, err := envoy.Shipped()
+	if err != nil {
+		panic(err)
+	}
+	ep, err := envoy.ExtProcFilter(b)
+	if err != nil {
+		panic(err)
+	}
+	cfg, err := filter.FromProto(ep)
+	if err != nil {
+		panic(err)
+	}
+	cfg.MessageTimeout, cfg.FailureModeAllow = 0, false
+	return cfg
+})
 
 // errImmediate ends a request early: the server sent an immediate_response.
 var errImmediate = errors.New("immediate response")
 
 // do runs request seq on its own stream and records the latency of each phase.
 func (w *worker) do(ctx context.Context, seq int64) (ending, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel() // ends the stream on any early return
 	w.usage, w.reported = Tokens{}, false
 	w.hdrs.setID(w.id, seq)
 
 	start := time.Now()
-	stream, err := w.client.Process(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("open stream: %w", err)
-	}
-	end, err := w.exchange(stream)
+	w.stream.Begin(ctx)
+	defer w.stream.Cancel() // ends the stream on any early return
+	end, err := w.exchange()
 	if err != nil && !errors.Is(err, errImmediate) {
 		return 0, err
 	}
-	if err := stream.CloseSend(); err != nil {
-		return 0, fmt.Errorf("close send: %w", err)
-	}
-	if err := stream.RecvMsg(&w.resp); !errors.Is(err, io.EOF) {
-		if err == nil {
-			return 0, fmt.Errorf("unexpected %s after the last message", replyName(&w.resp))
-		}
-		return 0, fmt.Errorf("awaiting the end of the stream: %w", err)
+	if err := w.stream.Close(0); err != nil {
+		return 0, err
 	}
 	if end == endedFull {
 		w.hist[phaseWhole].record(time.Since(start))
@@ -85,54 +102,51 @@ func (w *worker) do(ctx context.Context, seq int64) (ending, error) {
 	return end, nil
 }
 
-// exchange sends the messages of one request in Envoy's order, each awaiting its reply.
+// exchange sends the messages of one request in Envoy's order, each awaiting its reply;
+// the stream keeps the processing mode in force (envoy.yaml's, as replaced by
+// mode_override and ended by CONTINUE_AND_REPLACE), which decides what is sent next.
 // errImmediate (with endedImmediate) means the server ended the request early; any other
 // error fails the request.
-func (w *worker) exchange(stream grpc.BidiStreamingClient[extprocv3.ProcessingRequest, extprocv3.ProcessingResponse]) (ending, error) {
-	// request_headers. A CONTINUE_AND_REPLACE reply ends the request direction. A
-	// mode_override replaces the whole processing mode, as Envoy applies it: its
-	// request_body_mode NONE means no body, and its response_body_mode holds until the
-	// response_headers reply overrides it again.
-	r, err := w.roundTrip(stream, w.hdrs.msg, phaseRequestHeaders)
-	if err != nil {
-		return endedImmediate, err
+func (w *worker) exchange() (ending, error) {
+	if w.stream.Mode().RequestHeader != extprocfilterv3.ProcessingMode_SKIP {
+		r, err := w.roundTrip(w.hdrs.msg, phaseRequestHeaders)
+		if err != nil {
+			return endedImmediate, err
+		}
+		if _, _, f := w.stream.HeadersReply(r, nil, nil); f != nil {
+			return 0, f
+		}
 	}
-	sendBody := !replaces(r.GetRequestHeaders().GetResponse())
-	responseMode := extprocfilterv3.ProcessingMode_NONE // envoy.yaml's response_body_mode
-	if mo := r.GetModeOverride(); mo != nil {
-		sendBody = sendBody && mo.RequestBodyMode != extprocfilterv3.ProcessingMode_NONE
-		responseMode = mo.ResponseBodyMode
-	}
-	if sendBody {
-		if _, err := w.roundTrip(stream, w.msgs.reqBody, phaseRequestBody); err != nil {
+	if w.stream.Mode().RequestBody != extprocfilterv3.ProcessingMode_NONE {
+		if _, err := w.roundTrip(w.msgs.reqBody, phaseRequestBody); err != nil {
 			return endedImmediate, err
 		}
 	}
-
-	r, err = w.roundTrip(stream, w.msgs.respHeaders, phaseResponseHeaders)
-	if err != nil {
-		return endedImmediate, err
+	if w.stream.Mode().ResponseHeader != extprocfilterv3.ProcessingMode_SKIP {
+		r, err := w.roundTrip(w.msgs.respHeaders, phaseResponseHeaders)
+		if err != nil {
+			return endedImmediate, err
+		}
+		if _, _, f := w.stream.HeadersReply(r, nil, nil); f != nil {
+			return 0, f
+		}
 	}
-	if replaces(r.GetResponseHeaders().GetResponse()) {
-		return endedFull, nil
-	}
-	if mo := r.GetModeOverride(); mo != nil {
-		responseMode = mo.ResponseBodyMode
-	}
-	switch mode := responseMode; mode {
+	switch mode := w.stream.Mode().ResponseBody; mode {
 	case extprocfilterv3.ProcessingMode_NONE:
 	case extprocfilterv3.ProcessingMode_STREAMED:
 		for _, c := range w.msgs.chunks {
-			r, err := w.roundTrip(stream, c, phaseResponseChunk)
+			r, err := w.roundTrip(c, phaseResponseChunk)
 			if err != nil {
 				return endedImmediate, err
 			}
-			if replaces(r.GetResponseBody().GetResponse()) {
-				break // no further messages in this direction
+			// Envoy itself ignores the status of a body reply; the load tool has always
+			// taken CONTINUE_AND_REPLACE here as the end of the response.
+			if filter.Common(r).GetStatus() == extprocv3.CommonResponse_CONTINUE_AND_REPLACE {
+				break
 			}
 		}
 	case extprocfilterv3.ProcessingMode_BUFFERED, extprocfilterv3.ProcessingMode_BUFFERED_PARTIAL:
-		if _, err := w.roundTrip(stream, w.msgs.whole, phaseResponseChunk); err != nil {
+		if _, err := w.roundTrip(w.msgs.whole, phaseResponseChunk); err != nil {
 			return endedImmediate, err
 		}
 	default:
@@ -143,68 +157,23 @@ func (w *worker) exchange(stream grpc.BidiStreamingClient[extprocv3.ProcessingRe
 
 // roundTrip sends msg and awaits its reply, which must be of the matching type or an
 // immediate_response (errImmediate). The reply is valid until the next receive.
-func (w *worker) roundTrip(stream grpc.BidiStreamingClient[extprocv3.ProcessingRequest, extprocv3.ProcessingResponse], msg *extprocv3.ProcessingRequest, phase int) (*extprocv3.ProcessingResponse, error) {
+func (w *worker) roundTrip(msg *extprocv3.ProcessingRequest, phase int) (*extprocv3.ProcessingResponse, error) {
 	t := time.Now()
-	if err := stream.Send(msg); err != nil {
-		return nil, fmt.Errorf("send %s: %w", phaseNames[phase], err)
+	r, f := w.stream.CallInto(msg, &w.resp)
+	if f != nil {
+		return nil, f
 	}
-	if err := stream.RecvMsg(&w.resp); err != nil {
-		return nil, fmt.Errorf("awaiting the reply to %s: %w", phaseNames[phase], err)
+	if r == nil {
+		// Envoy would carry on without a server that ended the stream; a load run
+		// counts it as a failed request.
+		return nil, fmt.Errorf("awaiting the reply to %s: %w", phaseNames[phase], io.EOF)
 	}
 	w.hist[phase].record(time.Since(t))
-	w.readUsage(w.resp.GetDynamicMetadata())
-	if _, ok := w.resp.Response.(*extprocv3.ProcessingResponse_ImmediateResponse); ok {
+	w.readUsage(r.GetDynamicMetadata())
+	if r.GetImmediateResponse() != nil {
 		return nil, errImmediate
 	}
-	if !matches(msg, &w.resp) {
-		return nil, fmt.Errorf("%s in reply to %s", replyName(&w.resp), phaseNames[phase])
-	}
-	return &w.resp, nil
-}
-
-// matches reports whether reply is of the type that answers req.
-func matches(req *extprocv3.ProcessingRequest, reply *extprocv3.ProcessingResponse) bool {
-	switch req.Request.(type) {
-	case *extprocv3.ProcessingRequest_RequestHeaders:
-		return reply.GetRequestHeaders() != nil
-	case *extprocv3.ProcessingRequest_RequestBody:
-		return reply.GetRequestBody() != nil
-	case *extprocv3.ProcessingRequest_ResponseHeaders:
-		return reply.GetResponseHeaders() != nil
-	case *extprocv3.ProcessingRequest_ResponseBody:
-		return reply.GetResponseBody() != nil
-	}
-	return false
-}
-
-func replaces(c *extprocv3.CommonResponse) bool {
-	return c.GetStatus() == extprocv3.CommonResponse_CONTINUE_AND_REPLACE
-}
-
-// replyName names the reply's oneof case for error messages.
-func replyName(r *extprocv3.ProcessingResponse) string {
-	switch r.Response.(type) {
-	case *extprocv3.ProcessingResponse_RequestHeaders:
-		return "request_headers reply"
-	case *extprocv3.ProcessingResponse_RequestBody:
-		return "request_body reply"
-	case *extprocv3.ProcessingResponse_ResponseHeaders:
-		return "response_headers reply"
-	case *extprocv3.ProcessingResponse_ResponseBody:
-		return "response_body reply"
-	case *extprocv3.ProcessingResponse_RequestTrailers:
-		return "request_trailers reply"
-	case *extprocv3.ProcessingResponse_ResponseTrailers:
-		return "response_trailers reply"
-	case *extprocv3.ProcessingResponse_ImmediateResponse:
-		return "immediate_response"
-	case *extprocv3.ProcessingResponse_StreamedImmediateResponse:
-		return "streamed_immediate_response"
-	case nil:
-		return "reply without a response"
-	default:
-		return fmt.Sprintf("reply %T", r.Response)
-	}
+	return r, nil
 }
 
 // MetadataNamespace is the dynamic-metadata namespace whose token counts are summed.

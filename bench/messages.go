@@ -3,9 +3,10 @@ package bench
 import (
 	"strconv"
 
-	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/tollgate/tollgate/internal/envoysim/filter"
 )
 
 // messages are a scenario's ProcessingRequests, built once and only read afterwards (gRPC
@@ -25,48 +26,37 @@ type messages struct {
 // requestIDWidth is the fixed width of the generated x-request-id values.
 const requestIDWidth = 20
 
-func header(k, v string) *corev3.HeaderValue { return &corev3.HeaderValue{Key: k, RawValue: []byte(v)} }
-
 func newMessages(sc *Scenario, key string) *messages {
 	keyValue := key
 	if sc.KeyHeader == "authorization" {
 		keyValue = "Bearer " + key
 	}
 	m := &messages{sc: sc}
-	m.reqHeaders = &extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_RequestHeaders{
-		RequestHeaders: &extprocv3.HttpHeaders{Headers: &corev3.HeaderMap{Headers: []*corev3.HeaderValue{
-			header(":authority", "llm-gateway.internal"),
-			header(":path", sc.Path),
-			header(":method", "POST"),
-			header(":scheme", "http"),
-			header("content-type", "application/json"),
-			header("content-length", strconv.Itoa(len(sc.Body))),
-			header("user-agent", "tollgate-bench/1"),
-			header(sc.KeyHeader, keyValue),
-			header("x-forwarded-proto", "https"),
-			header("x-request-id", string(make([]byte, requestIDWidth))),
-		}}},
-	}}
-	m.reqBody = &extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_RequestBody{
-		RequestBody: &extprocv3.HttpBody{Body: sc.Body, EndOfStream: true}}}
-	m.respHeaders = &extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_ResponseHeaders{
-		ResponseHeaders: &extprocv3.HttpHeaders{Headers: &corev3.HeaderMap{Headers: []*corev3.HeaderValue{
-			header(":status", "200"),
-			header("content-type", sc.ContentType),
-			header("date", "Thu, 01 Jan 2026 00:00:00 GMT"),
-			header("x-envoy-upstream-service-time", "180"),
-		}}}}}
+	m.reqHeaders = filter.RequestHeaders(filter.Of(
+		":authority", "llm-gateway.internal",
+		":path", sc.Path,
+		":method", "POST",
+		":scheme", "http",
+		"content-type", "application/json",
+		"content-length", strconv.Itoa(len(sc.Body)),
+		"user-agent", "tollgate-bench/1",
+		sc.KeyHeader, keyValue,
+		"x-forwarded-proto", "https",
+		"x-request-id", string(make([]byte, requestIDWidth)),
+	).Proto(), false)
+	m.reqBody = filter.RequestBody(sc.Body, true)
+	m.respHeaders = filter.ResponseHeaders(filter.Of(
+		":status", "200",
+		"content-type", sc.ContentType,
+		"date", "Thu, 01 Jan 2026 00:00:00 GMT",
+		"x-envoy-upstream-service-time", "180",
+	).Proto(), false)
 	for _, c := range sc.Chunks {
-		m.chunks = append(m.chunks, bodyMessage(c, false))
+		m.chunks = append(m.chunks, filter.ResponseBody(c, false))
 	}
-	m.chunks = append(m.chunks, bodyMessage(nil, true))
-	m.whole = bodyMessage(joined(sc.Chunks), true)
+	m.chunks = append(m.chunks, filter.ResponseBody(nil, true))
+	m.whole = filter.ResponseBody(joined(sc.Chunks), true)
 	return m
-}
-
-func bodyMessage(b []byte, eos bool) *extprocv3.ProcessingRequest {
-	return &extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_ResponseBody{
-		ResponseBody: &extprocv3.HttpBody{Body: b, EndOfStream: eos}}}
 }
 
 // requestHeaders is one worker's copy of the request_headers message and the x-request-id

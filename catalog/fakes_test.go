@@ -16,8 +16,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/tollgate/tollgate/e2e/fakeprovider"
 	"github.com/tollgate/tollgate/internal/awstest"
+	"github.com/tollgate/tollgate/mock"
 )
 
 // fakeAPI is one provider's catalog on 127.0.0.1. Every request must pass auth (the
@@ -153,13 +153,13 @@ var rsaKey = sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.Genera
 
 // fakeGoogle points Google application default credentials at a service account whose
 // token endpoint is a fake, and returns it: it checks the signed JWT and issues tokens.
-func fakeGoogle(t *testing.T) *fakeprovider.TokenServer {
+func fakeGoogle(t *testing.T) *mock.TokenServer {
 	t.Helper()
 	key, err := rsaKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := fakeprovider.NewTokenServer(key, "my-proj")
+	ts := mock.NewTokenServer(key, "my-proj")
 	t.Cleanup(ts.Close)
 	sa, err := ts.ServiceAccountJSON()
 	if err != nil {
@@ -175,7 +175,7 @@ func fakeGoogle(t *testing.T) *fakeprovider.TokenServer {
 
 // fakeVertex is Model Garden's publisher-model listing on Vertex AI: a bearer token ts
 // issued, every version listed, pages of 2 by pageToken.
-func fakeVertex(t *testing.T, ts *fakeprovider.TokenServer, anthropic, google [][2]string) *fakeAPI {
+func fakeVertex(t *testing.T, ts *mock.TokenServer, anthropic, google [][2]string) *fakeAPI {
 	auth := func(r *http.Request, _ []byte) error {
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || !ts.Issued(tok) {

@@ -9,18 +9,18 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
 
-	"github.com/tollgate/tollgate/e2e/fakeprovider"
+	"github.com/tollgate/tollgate/mock"
 )
 
 const claudeModel = "claude-sonnet-4-5-20250929"
 
-func anthropicProvider(t *testing.T) *fakeprovider.Provider {
+func anthropicProvider(t *testing.T) *mock.Provider {
 	fx := fixtures(t)
-	return fakeprovider.New(fakeprovider.Options{
-		Name: "anthropic", Auth: fakeprovider.AnthropicAuth(anthropicKey), ClientKeys: clientKeys,
-		Routes: map[string]fakeprovider.Route{
+	return mock.NewProvider(mock.ProviderOptions{
+		Name: "anthropic", Auth: mock.AnthropicAuth(anthropicKey), ClientKeys: clientKeys,
+		Routes: map[string]mock.Route{
 			"/v1/messages": {JSON: replay(t, fx["anthropic"]), Stream: replay(t, fx["anthropic_stream"])},
-			"/v1/messages/count_tokens": {JSON: &fakeprovider.Fixture{ContentType: "application/json",
+			"/v1/messages/count_tokens": {JSON: &mock.Fixture{ContentType: "application/json",
 				Body: []byte(`{"input_tokens":4242}`)}},
 		},
 	})
@@ -56,7 +56,7 @@ func TestAnthropicMessages(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			prov := anthropicProvider(t)
-			s := startStack(t, map[string]*fakeprovider.Provider{"anthropic": prov})
+			s := startStack(t, map[string]*mock.Provider{"anthropic": prov})
 			rec := newRecorder()
 			c := anthropicClient(s.URL, tc.key, rec)
 			want := fx[tc.fixture].Usage
@@ -106,7 +106,7 @@ func TestAnthropicMessages(t *testing.T) {
 // TestAnthropicCountTokens: count_tokens passes through and is not billed.
 func TestAnthropicCountTokens(t *testing.T) {
 	prov := anthropicProvider(t)
-	s := startStack(t, map[string]*fakeprovider.Provider{"anthropic": prov})
+	s := startStack(t, map[string]*mock.Provider{"anthropic": prov})
 	rec := newRecorder()
 	c := anthropicClient(s.URL, keyTeamA, rec)
 	res, err := c.Messages.CountTokens(context.Background(), anthropic.MessageCountTokensParams{

@@ -13,7 +13,7 @@ import (
 	awses "github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/tollgate/tollgate/e2e/fakeprovider"
+	"github.com/tollgate/tollgate/mock"
 )
 
 // throttlingFrame is the exception frame Bedrock sends when it throttles mid-stream.
@@ -36,19 +36,19 @@ func throttlingFrame(t *testing.T) []byte {
 // middle of a stream as an error event — and the usage seen before the error is billed.
 func TestBedrockErrors(t *testing.T) {
 	events := bedrockEvents(t)
-	head, err := fakeprovider.BedrockStream(events[:3]) // message_start and the first block
+	head, err := mock.BedrockStream(events[:3]) // message_start and the first block
 	if err != nil {
 		t.Fatal(err)
 	}
 	bedrockEnv(t)
-	prov := fakeprovider.NewBedrock(fakeprovider.BedrockOptions{
+	prov := mock.NewBedrock(mock.BedrockOptions{
 		Name: "bedrock-tokyo", Host: bedrockHost, Region: "ap-northeast-1", Credentials: awsCreds,
 		Models: []string{bedrockUpstream}, ClientKeys: clientKeys,
-		Invoke: &fakeprovider.Fixture{Status: 429, ContentType: "application/json",
+		Invoke: &mock.Fixture{Status: 429, ContentType: "application/json",
 			Body: []byte(`{"message":"Too many requests, please wait before trying again."}`)},
-		Stream: &fakeprovider.Fixture{ContentType: fakeprovider.BedrockEventStreamType, Body: append(head, throttlingFrame(t)...)},
+		Stream: &mock.Fixture{ContentType: mock.BedrockEventStreamType, Body: append(head, throttlingFrame(t)...)},
 	})
-	s := startStack(t, map[string]*fakeprovider.Provider{"bedrock-tokyo": prov.Provider})
+	s := startStack(t, map[string]*mock.Provider{"bedrock-tokyo": prov.Provider})
 	c := anthropic.NewClient(option.WithoutEnvironmentDefaults(), option.WithBaseURL(s.URL),
 		option.WithAPIKey(keyTeamA), option.WithMaxRetries(0))
 	params := userMessage()

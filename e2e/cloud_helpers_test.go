@@ -15,8 +15,8 @@ import (
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
 
-	"github.com/tollgate/tollgate/e2e/fakeprovider"
 	"github.com/tollgate/tollgate/llm/usage"
+	"github.com/tollgate/tollgate/mock"
 )
 
 // The AWS credentials tollgate finds in its environment (the default chain's first
@@ -50,13 +50,13 @@ var saKey = sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.Generat
 
 // vertexEnv starts a Google token server and points tollgate's application default
 // credentials at a service-account file whose token_uri is that server.
-func vertexEnv(t *testing.T) *fakeprovider.TokenServer {
+func vertexEnv(t *testing.T) *mock.TokenServer {
 	t.Helper()
 	key, err := saKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := fakeprovider.NewTokenServer(key, vertexProject)
+	ts := mock.NewTokenServer(key, vertexProject)
 	t.Cleanup(ts.Close)
 	js, err := ts.ServiceAccountJSON()
 	if err != nil {

@@ -14,8 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/tidwall/gjson"
 
-	"github.com/tollgate/tollgate/e2e/fakeprovider"
 	"github.com/tollgate/tollgate/llm/usage"
+	"github.com/tollgate/tollgate/mock"
 )
 
 // The models of testdata/tollgate.yaml routed to the cloud providers, and where
@@ -33,31 +33,31 @@ const (
 	betaFlag           = "interleaved-thinking-2025-05-14"
 )
 
-func bedrockProvider(t *testing.T) *fakeprovider.Bedrock {
+func bedrockProvider(t *testing.T) *mock.Bedrock {
 	t.Helper()
 	fx := fixtures(t)
-	stream, err := fakeprovider.BedrockStream(bedrockEvents(t))
+	stream, err := mock.BedrockStream(bedrockEvents(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fakeprovider.NewBedrock(fakeprovider.BedrockOptions{
+	return mock.NewBedrock(mock.BedrockOptions{
 		Name: "bedrock-tokyo", Host: bedrockHost, Region: "ap-northeast-1", Credentials: awsCreds,
 		Models: []string{bedrockUpstream}, ClientKeys: clientKeys,
 		Invoke:      replay(t, fx["anthropic"]),
-		Stream:      &fakeprovider.Fixture{ContentType: fakeprovider.BedrockEventStreamType, Body: stream},
-		CountTokens: &fakeprovider.Fixture{ContentType: "application/json", Body: cloudFixture(t, "bedrock_count_tokens.json")},
+		Stream:      &mock.Fixture{ContentType: mock.BedrockEventStreamType, Body: stream},
+		CountTokens: &mock.Fixture{ContentType: "application/json", Body: cloudFixture(t, "bedrock_count_tokens.json")},
 	})
 }
 
-func vertexProvider(t *testing.T, ts *fakeprovider.TokenServer) *fakeprovider.Vertex {
+func vertexProvider(t *testing.T, ts *mock.TokenServer) *mock.Vertex {
 	t.Helper()
 	fx := fixtures(t)
-	return fakeprovider.NewVertex(fakeprovider.VertexOptions{
+	return mock.NewVertex(mock.VertexOptions{
 		Name: "vertex", Host: vertexHost, Project: vertexProject, Region: "global",
 		Models: []string{vertexModel}, Tokens: ts, ClientKeys: clientKeys,
 		RawPredict:       replay(t, fx["anthropic"]),
 		StreamRawPredict: replay(t, fx["anthropic_stream"]),
-		CountTokens:      &fakeprovider.Fixture{ContentType: "application/json", Body: cloudFixture(t, "vertex_count_tokens.json")},
+		CountTokens:      &mock.Fixture{ContentType: "application/json", Body: cloudFixture(t, "vertex_count_tokens.json")},
 	})
 }
 
@@ -125,7 +125,7 @@ func checkBilled(t *testing.T, s *stack, team, model, provider string, want usag
 }
 
 // onlyExchange is the single request a fake provider got.
-func onlyExchange(t *testing.T, p *fakeprovider.Provider) fakeprovider.Exchange {
+func onlyExchange(t *testing.T, p *mock.Provider) mock.Exchange {
 	t.Helper()
 	ex := p.Exchanges()
 	if len(ex) != 1 {
@@ -156,7 +156,7 @@ func TestBedrockMessages(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			bedrockEnv(t)
 			prov := bedrockProvider(t)
-			s := startStack(t, map[string]*fakeprovider.Provider{"bedrock-tokyo": prov.Provider})
+			s := startStack(t, map[string]*mock.Provider{"bedrock-tokyo": prov.Provider})
 			rec := newRecorder()
 			tap := &headerTap{rec: rec}
 			c := anthropic.NewClient(option.WithoutEnvironmentDefaults(), option.WithBaseURL(s.URL),
@@ -206,7 +206,7 @@ func TestBedrockNativeStream(t *testing.T) {
 	bedrockEnv(t)
 	events := bedrockEvents(t)
 	prov := bedrockProvider(t)
-	s := startStack(t, map[string]*fakeprovider.Provider{"bedrock-tokyo": prov.Provider})
+	s := startStack(t, map[string]*mock.Provider{"bedrock-tokyo": prov.Provider})
 	rec := newRecorder()
 	tap := &headerTap{rec: rec}
 	c := anthropic.NewClient(
@@ -215,7 +215,7 @@ func TestBedrockNativeStream(t *testing.T) {
 		option.WithBaseURL(s.URL), option.WithHTTPClient(tap.client()), option.WithMaxRetries(0),
 		// This SDK copies its anthropic-version header (a first-party API date) into the
 		// body; Bedrock documents only bedrock-2023-05-31, which Claude Code sends.
-		option.WithJSONSet("anthropic_version", fakeprovider.BedrockAnthropicVersion))
+		option.WithJSONSet("anthropic_version", mock.BedrockAnthropicVersion))
 	params := userMessage()
 	params.Model = bedrockNativeModel
 	msg := messages(t, c, params, true)
@@ -243,7 +243,7 @@ func TestBedrockNativeStream(t *testing.T) {
 	if !bytes.Equal(received, ex.Sent) {
 		t.Errorf("event stream changed on the way (%d bytes sent, %d received)", len(ex.Sent), len(received))
 	}
-	if ct := tap.header().Get("Content-Type"); ct != fakeprovider.BedrockEventStreamType {
+	if ct := tap.header().Get("Content-Type"); ct != mock.BedrockEventStreamType {
 		t.Errorf("client content-type %q", ct)
 	}
 	checkBilled(t, s, "platform", bedrockNativeModel, "bedrock-tokyo", invocationUsage(t, events))
@@ -269,7 +269,7 @@ func TestVertexMessages(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := vertexEnv(t)
 			prov := vertexProvider(t, ts)
-			s := startStack(t, map[string]*fakeprovider.Provider{"vertex": prov.Provider})
+			s := startStack(t, map[string]*mock.Provider{"vertex": prov.Provider})
 			rec := newRecorder()
 			c := anthropicClient(s.URL, tc.key, rec)
 			params := userMessage()
@@ -297,7 +297,7 @@ func TestVertexMessages(t *testing.T) {
 }
 
 // checkTokenServer: tollgate fetched exactly one token with a valid assertion.
-func checkTokenServer(t *testing.T, ts *fakeprovider.TokenServer) {
+func checkTokenServer(t *testing.T, ts *mock.TokenServer) {
 	t.Helper()
 	for _, f := range ts.Failures() {
 		t.Error(f)
@@ -320,9 +320,9 @@ func TestCloudCountTokens(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var prov *fakeprovider.Provider
-			var ts *fakeprovider.TokenServer
-			var bed *fakeprovider.Bedrock
+			var prov *mock.Provider
+			var ts *mock.TokenServer
+			var bed *mock.Bedrock
 			if tc.provider == "vertex" {
 				ts = vertexEnv(t)
 				prov = vertexProvider(t, ts).Provider
@@ -331,7 +331,7 @@ func TestCloudCountTokens(t *testing.T) {
 				bed = bedrockProvider(t)
 				prov = bed.Provider
 			}
-			s := startStack(t, map[string]*fakeprovider.Provider{tc.provider: prov})
+			s := startStack(t, map[string]*mock.Provider{tc.provider: prov})
 			rec := newRecorder()
 			c := anthropicClient(s.URL, keyTeamA, rec)
 			res, err := c.Messages.CountTokens(context.Background(), anthropic.MessageCountTokensParams{

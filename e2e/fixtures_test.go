@@ -3,8 +3,8 @@ package e2e
 import (
 	"testing"
 
-	"github.com/tollgate/tollgate/e2e/fakeprovider"
 	"github.com/tollgate/tollgate/llm/usage/usagetest"
+	"github.com/tollgate/tollgate/mock"
 )
 
 // fixtures loads llm/usage/testdata by name.
@@ -22,11 +22,11 @@ func fixtures(t *testing.T) map[string]usagetest.Fixture {
 }
 
 // replay is a fake-provider fixture from a recorded body.
-func replay(t *testing.T, f usagetest.Fixture) *fakeprovider.Fixture {
+func replay(t *testing.T, f usagetest.Fixture) *mock.Fixture {
 	t.Helper()
 	b, err := f.Body()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fakeprovider.Fixture{ContentType: f.ContentType, Body: b}
+	return &mock.Fixture{ContentType: f.ContentType, Body: b}
 }

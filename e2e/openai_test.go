@@ -12,22 +12,22 @@ import (
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
 
-	"github.com/tollgate/tollgate/e2e/fakeprovider"
+	"github.com/tollgate/tollgate/mock"
 )
 
 // openAIProviders are fake openai and azure-east clusters serving the same recordings.
-func openAIProviders(t *testing.T) map[string]*fakeprovider.Provider {
+func openAIProviders(t *testing.T) map[string]*mock.Provider {
 	fx := fixtures(t)
-	chat := fakeprovider.Route{JSON: replay(t, fx["openai_chat"]), Stream: replay(t, fx["openai_chat_stream"])}
-	resp := fakeprovider.Route{JSON: replay(t, fx["openai_responses"]), Stream: replay(t, fx["openai_responses_stream"])}
-	return map[string]*fakeprovider.Provider{
-		"openai": fakeprovider.New(fakeprovider.Options{
-			Name: "openai", Auth: fakeprovider.OpenAIAuth(openaiKey), ClientKeys: clientKeys,
-			Routes: map[string]fakeprovider.Route{"/v1/chat/completions": chat, "/v1/responses": resp},
+	chat := mock.Route{JSON: replay(t, fx["openai_chat"]), Stream: replay(t, fx["openai_chat_stream"])}
+	resp := mock.Route{JSON: replay(t, fx["openai_responses"]), Stream: replay(t, fx["openai_responses_stream"])}
+	return map[string]*mock.Provider{
+		"openai": mock.NewProvider(mock.ProviderOptions{
+			Name: "openai", Auth: mock.OpenAIAuth(openaiKey), ClientKeys: clientKeys,
+			Routes: map[string]mock.Route{"/v1/chat/completions": chat, "/v1/responses": resp},
 		}),
-		"azure-east": fakeprovider.New(fakeprovider.Options{
-			Name: "azure-east", Auth: fakeprovider.AzureAuth(azureKey), ClientKeys: clientKeys,
-			Routes: map[string]fakeprovider.Route{
+		"azure-east": mock.NewProvider(mock.ProviderOptions{
+			Name: "azure-east", Auth: mock.AzureAuth(azureKey), ClientKeys: clientKeys,
+			Routes: map[string]mock.Route{
 				"/openai/deployments/gpt-51-prod/chat/completions": chat,
 				"/openai/responses": resp,
 			},

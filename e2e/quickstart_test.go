@@ -13,9 +13,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/tollgate/tollgate/e2e/harness"
 	"github.com/tollgate/tollgate/envoy"
 	"github.com/tollgate/tollgate/gateway"
+	"github.com/tollgate/tollgate/internal/envoysim"
 	"github.com/tollgate/tollgate/mock"
 )
 
@@ -40,7 +40,7 @@ func TestQuickstart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := harness.New(harness.Options{Bootstrap: b, ExtProcAddr: gw.Addr(),
+	h, err := envoysim.New(envoysim.Options{Bootstrap: b, ExtProcAddr: gw.Addr(),
 		Upstreams: map[string]string{"mock-anthropic": m.URL, "mock-openai": m.URL}})
 	if err != nil {
 		t.Fatal(err)

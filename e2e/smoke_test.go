@@ -15,9 +15,9 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/tollgate/tollgate/cli"
-	"github.com/tollgate/tollgate/e2e/fakeprovider"
 	"github.com/tollgate/tollgate/llm/usage"
 	"github.com/tollgate/tollgate/llm/usage/usagetest"
+	"github.com/tollgate/tollgate/mock"
 	"github.com/tollgate/tollgate/pricing"
 )
 
@@ -87,12 +87,12 @@ func e2eConfig() string { return filepath.Join(repoRoot(), "e2e", "testdata", "t
 
 // failingOpenAI is the default stack with an openai cluster that answers every chat
 // stream with an OpenAI-shaped 500.
-func failingOpenAI(t *testing.T) map[string]*fakeprovider.Provider {
+func failingOpenAI(t *testing.T) map[string]*mock.Provider {
 	provs := openAIProviders(t)
 	provs["openai"].Close()
-	provs["openai"] = fakeprovider.New(fakeprovider.Options{
-		Name: "openai", Auth: fakeprovider.OpenAIAuth(openaiKey), ClientKeys: clientKeys,
-		Routes: map[string]fakeprovider.Route{"/v1/chat/completions": {Stream: &fakeprovider.Fixture{
+	provs["openai"] = mock.NewProvider(mock.ProviderOptions{
+		Name: "openai", Auth: mock.OpenAIAuth(openaiKey), ClientKeys: clientKeys,
+		Routes: map[string]mock.Route{"/v1/chat/completions": {Stream: &mock.Fixture{
 			Status: 500, ContentType: "application/json",
 			Body: []byte(`{"error":{"message":"The server had an error while processing your request.","type":"server_error"}}`),
 		}}},
@@ -111,7 +111,7 @@ func TestSmoke(t *testing.T) {
 	azure := pricing.Query{PricingModel: "gpt-5.1", ProviderType: "azure_openai", UpstreamModel: "gpt-51-prod", ClientModel: "gpt-5.1-azure"}
 	tests := []struct {
 		name      string
-		providers func(*testing.T) map[string]*fakeprovider.Provider // nil: the default stack
+		providers func(*testing.T) map[string]*mock.Provider // nil: the default stack
 		config    bool
 		want      []smokeWant
 		wantExit  int
@@ -150,7 +150,7 @@ func TestSmoke(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var provs map[string]*fakeprovider.Provider
+			var provs map[string]*mock.Provider
 			if tc.providers != nil {
 				provs = tc.providers(t)
 			}

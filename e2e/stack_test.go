@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tollgate/tollgate/e2e/fakeprovider"
-	"github.com/tollgate/tollgate/e2e/harness"
 	"github.com/tollgate/tollgate/envoy"
 	"github.com/tollgate/tollgate/gateway"
+	"github.com/tollgate/tollgate/internal/envoysim"
+	"github.com/tollgate/tollgate/mock"
 )
 
 // Keys: the provider credentials of testdata/tollgate.yaml and the client keys.
@@ -30,14 +30,14 @@ const (
 var clientKeys = []string{keyTeamA, keyTeamB}
 
 // stack is one running test deployment: fake providers, a tollgate gateway and the
-// Envoy harness in front of it.
+// Envoy stand-in (internal/envoysim) in front of it.
 type stack struct {
 	GW *gateway.Gateway
-	H  *harness.Harness
-	// URL is the harness (the "Envoy listener"); AdminURL is tollgate's admin server.
+	H  *envoysim.Proxy
+	// URL is the stand-in (the "Envoy listener"); AdminURL is tollgate's admin server.
 	URL, AdminURL string
 	// Providers are the fake providers by Envoy cluster name.
-	Providers map[string]*fakeprovider.Provider
+	Providers map[string]*mock.Provider
 	// Logs holds tollgate's log output.
 	Logs *syncBuffer
 }
@@ -48,11 +48,11 @@ func repoRoot() string {
 	return filepath.Dir(filepath.Dir(file))
 }
 
-// startStack starts tollgate with e2e/testdata/tollgate.yaml and the harness with
+// startStack starts tollgate with e2e/testdata/tollgate.yaml and the Envoy stand-in with
 // envoy/envoy.yaml in front of it, each Envoy cluster given mapped to its fake provider
 // (nil: fake anthropic, openai and azure-east providers replaying the recorded
 // fixtures). Everything stops when the test ends.
-func startStack(t *testing.T, providers map[string]*fakeprovider.Provider) *stack {
+func startStack(t *testing.T, providers map[string]*mock.Provider) *stack {
 	t.Helper()
 	if providers == nil {
 		providers = openAIProviders(t)
@@ -87,7 +87,7 @@ func startStack(t *testing.T, providers map[string]*fakeprovider.Provider) *stac
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := harness.New(harness.Options{Bootstrap: b, ExtProcAddr: gw.Addr(), Upstreams: upstreams, Logger: log})
+	h, err := envoysim.New(envoysim.Options{Bootstrap: b, ExtProcAddr: gw.Addr(), Upstreams: upstreams, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,3 +84,20 @@ func join(path, name string) string {
 	}
 	return strings.Join([]string{path, name}, ".")
 }
+
+// TypedConfigsOf returns every typed config of type M found anywhere in m (a bootstrap,
+// a listener, a cluster...), Anys nested in Anys included, in field order: for example
+// every ext_proc filter, whether in a listener's or a cluster's filter chain.
+func TypedConfigsOf[M proto.Message](m proto.Message) ([]M, error) {
+	tcs, err := typedConfigs(m)
+	if err != nil {
+		return nil, err
+	}
+	var out []M
+	for _, tc := range tcs {
+		if v, ok := tc.Msg.(M); ok {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}

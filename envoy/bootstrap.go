@@ -2,9 +2,12 @@
 // the way Envoy would: strictly (unknown fields are errors), with every typed_config
 // resolved to its registered message and validated with the data-plane-api constraints.
 //
-// Other packages use it to check a deployment's envoy.yaml against a tollgate config
-// (`tollgate check -envoy`) and to route requests in tests exactly as Envoy's routes would:
-// see ProviderRoutes and ExtProcFilter.
+// It is the one reader of Envoy configuration in tollgate: `tollgate check -envoy` checks a
+// deployment's envoy.yaml against a tollgate config with it, the deployment tests compare
+// the chart's and docker-compose's files through it, and the Envoy stand-in
+// (internal/envoysim) and the load tool take their listener, routes, clusters and ext_proc
+// filter from it (ConnectionManagers, ExtProcFilter, ProviderRoutes, ClusterEndpoints,
+// TypedConfigsOf, Shipped).
 package envoy
 
 import (

@@ -9,7 +9,6 @@ import (
 
 	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
-	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 )
@@ -126,11 +125,11 @@ func routeInfo(provider string, r *routev3.Route, clusters map[string]*clusterv3
 		return RouteInfo{}, fmt.Errorf("provider %q: cluster %q is not a static cluster", provider, name)
 	}
 	info := RouteInfo{Provider: provider, Route: r.GetName(), Cluster: name, HostRewrite: ra.GetHostRewriteLiteral()}
-	sa := firstSocketAddress(c)
-	if sa == nil {
+	eps := Endpoints(c)
+	if len(eps) == 0 {
 		return RouteInfo{}, fmt.Errorf("provider %q: cluster %q has no socket-address endpoint", provider, name)
 	}
-	info.Host, info.Port = sa.GetAddress(), sa.GetPortValue()
+	info.Host, info.Port = eps[0].GetAddress(), eps[0].GetPortValue()
 	if ts := c.GetTransportSocket(); ts != nil && ts.GetTypedConfig() != nil {
 		msg, err := ts.GetTypedConfig().UnmarshalNew()
 		if err != nil {
@@ -141,16 +140,4 @@ func routeInfo(provider string, r *routev3.Route, clusters map[string]*clusterv3
 		}
 	}
 	return info, info.Upstream.read(ra, c)
-}
-
-// firstSocketAddress is the first endpoint's socket address of a cluster's load assignment.
-func firstSocketAddress(c *clusterv3.Cluster) *corev3.SocketAddress {
-	for _, le := range c.GetLoadAssignment().GetEndpoints() {
-		for _, lb := range le.GetLbEndpoints() {
-			if sa := lb.GetEndpoint().GetAddress().GetSocketAddress(); sa != nil {
-				return sa
-			}
-		}
-	}
-	return nil
 }

@@ -2,6 +2,7 @@ package extproc_test
 
 import (
 	"context"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"strings"
 	"testing"
 	"time"
@@ -147,5 +148,86 @@ func TestTenMillionDeepBodyDoesNotCrash(t *testing.T) {
 	replies, _ := rawStream(t, f, post("/v1/messages", ok, "x-api-key", securityClientKey), requestBody(ok))
 	if len(replies) != 2 || mutationOf(t, replies[1]).set["x-tollgate-provider"] != "anthropic" {
 		t.Fatalf("the next request was not routed: %v", replies)
+	}
+}
+
+// TestOverLongModelIs400: a model name over 256 bytes — in the body or in a native path —
+// is a 400 that does not echo it, and nothing of it reaches the log.
+func TestOverLongModelIs400(t *testing.T) {
+	isolateCloud(t)
+	logs := &syncBuffer{}
+	f := newWiredFixture(t, logs)
+	long := "claude-" + strings.Repeat("x", 3<<20)
+	body := []byte(`{"model":"` + long + `","max_tokens":1,"messages":[]}`)
+	for _, tc := range []struct{ path, shape string }{{"/v1/messages", "anthropic"}, {"/v1/chat/completions", "openai"}} {
+		replies, _ := rawStream(t, f, post(tc.path, body, "x-api-key", securityClientKey), requestBody(body))
+		if len(replies) != 2 {
+			t.Fatalf("%s: %d replies", tc.path, len(replies))
+		}
+		ir := immediateOf(t, replies[1])
+		if ir.Status.Code != 400 || len(ir.Body) > 1024 {
+			t.Fatalf("%s: status %d, %d-byte body", tc.path, ir.Status.Code, len(ir.Body))
+		}
+		checkErrorShape(t, ir.Body, tc.shape, "at most 256 bytes")
+	}
+	path := "/model/" + strings.Repeat("m", 300) + "/invoke"
+	replies, _ := rawStream(t, f, post(path, []byte(`{"max_tokens":1,"messages":[]}`), "x-api-key", securityClientKey), requestBody([]byte(`{"max_tokens":1,"messages":[]}`)))
+	if len(replies) != 2 || immediateOf(t, replies[1]).Status.Code != 400 {
+		t.Fatalf("over-long path model: %v", replies)
+	}
+	if n := len(logs.String()); n > 64<<10 {
+		t.Fatalf("the log grew by %d bytes", n)
+	}
+}
+
+// TestNegativeUsageIsClampedAndCounted: a provider reporting a negative output_tokens
+// (which used to panic a counter) is recorded as 0 and counted as a malformed-usage
+// metering error; the process serves on.
+func TestNegativeUsageIsClampedAndCounted(t *testing.T) {
+	isolateCloud(t)
+	f := newWiredFixture(t, &syncBuffer{})
+	body := []byte(`{"model":"claude-opus-4-7","max_tokens":1,"stream":true,"messages":[]}`)
+	stream := "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":10,\"output_tokens\":1}}}\n\n" +
+		"event: message_delta\ndata: {\"type\":\"message_delta\",\"usage\":{\"output_tokens\":-7000}}\n\n"
+	ex := f.open(t)
+	ex.send(post("/v1/messages", body, "x-api-key", securityClientKey))
+	ex.send(requestBody(body))
+	ex.send(responseHeaders(false, ":status", "200", "content-type", "text/event-stream"))
+	ex.send(responseBody([]byte(stream), false))
+	md := ex.send(responseBody(nil, true)).GetDynamicMetadata().Fields["tollgate"].GetStructValue().Fields
+	ex.close()
+	if md["output_tokens"].GetNumberValue() != 0 || md["input_tokens"].GetNumberValue() != 10 {
+		t.Fatalf("metadata %v", md)
+	}
+	if got := testutil.ToFloat64(f.metrics.MeteringErrors.WithLabelValues("anthropic", "malformed")); got != 1 {
+		t.Fatalf("malformed metering errors = %v, want 1", got)
+	}
+	warmUp(t, f)
+}
+
+// TestNothingLeaksUpstream: a key in the query (?key=, ?api_key=, ?api-key=), a
+// Proxy-Authorization and a Cookie never go on to the provider.
+func TestNothingLeaksUpstream(t *testing.T) {
+	isolateCloud(t)
+	f := newWiredFixture(t, &syncBuffer{})
+	body := []byte(`{"model":"claude-opus-4-7","max_tokens":1,"messages":[]}`)
+	replies, _ := rawStream(t, f,
+		post("/v1/messages?beta=true&key=tg-second-key&api_key=x&API-KEY=y", body, "x-api-key", securityClientKey,
+			"proxy-authorization", "Basic c2VjcmV0", "cookie", "session=abc"),
+		requestBody(body))
+	if len(replies) != 2 {
+		t.Fatalf("%d replies", len(replies))
+	}
+	m := mutationOf(t, replies[1])
+	if got := m.set[":path"]; got != "/v1/messages?beta=true" {
+		t.Errorf(":path %q, want the query without its keys", got)
+	}
+	for _, h := range []string{"proxy-authorization", "cookie", "authorization", "x-api-key"} {
+		if !m.removed[h] && m.set[h] == "" {
+			t.Errorf("%s is neither removed nor replaced", h)
+		}
+	}
+	if m.set["x-api-key"] == securityClientKey {
+		t.Error("the client's key goes upstream")
 	}
 }

@@ -5,32 +5,29 @@ import (
 	"github.com/tollgate/tollgate/pricing"
 )
 
-// crossCheck compares a Bedrock stream's usage with amazon-bedrock-invocationMetrics:
-// a disagreement is counted and logged; a stream without Anthropic usage but with the
-// metrics is metered from them.
+// crossCheck compares the stream's usage with the provider's own second count, where
+// its stream carries one (Bedrock's amazon-bedrock-invocationMetrics): a disagreement
+// is counted and logged; a stream without usage events but with that count is metered
+// from it.
 func (st *stream) crossCheck(o *outcome) {
-	f := st.resp.events
-	if f == nil {
+	if !o.hasReported {
 		return
 	}
-	im, ok := f.metrics()
-	if !ok {
-		return
-	}
+	rep := o.reported
 	if o.usage.IsZero() {
-		o.usage = usage.Usage{Input: im.InputTokens, Output: im.OutputTokens, CacheRead: im.CacheReadTokens, CacheWrite: im.CacheWriteTokens}
+		o.usage = rep
 		return
 	}
-	// Whether inputTokenCount includes cached tokens is not documented, so input is
+	// Whether the reported input includes cached tokens is not documented, so input is
 	// compared only when nothing was cached.
 	noCache := o.usage.CacheRead == 0 && o.usage.CacheWrite == 0
-	if im.OutputTokens != o.usage.Output || (noCache && im.InputTokens != o.usage.Input) {
+	if rep.Output != o.usage.Output || (noCache && rep.Input != o.usage.Input) {
 		if st.srv.metrics != nil {
 			st.srv.metrics.UsageMismatch.WithLabelValues(st.route.Provider).Inc()
 		}
-		st.log.Warn("Bedrock invocation metrics disagree with the stream's usage", "request_id", st.hdr.requestID,
-			"provider", st.route.Provider, "stream_input", o.usage.Input, "metrics_input", im.InputTokens,
-			"stream_output", o.usage.Output, "metrics_output", im.OutputTokens)
+		st.log.Warn("the provider's reported usage disagrees with the stream's usage", "request_id", st.hdr.requestID,
+			"provider", st.route.Provider, "stream_input", o.usage.Input, "reported_input", rep.Input,
+			"stream_output", o.usage.Output, "reported_output", rep.Output)
 	}
 }
 

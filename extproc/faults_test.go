@@ -8,9 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -28,6 +26,7 @@ import (
 	"github.com/tollgate/tollgate/gateway"
 	"github.com/tollgate/tollgate/internal/assembly"
 	"github.com/tollgate/tollgate/internal/config"
+	"github.com/tollgate/tollgate/internal/envoysim/filter"
 	"github.com/tollgate/tollgate/internal/metrics"
 	"github.com/tollgate/tollgate/internal/provider"
 	"github.com/tollgate/tollgate/llm/usage/usagetest"
@@ -98,36 +97,28 @@ func newWiredFixture(t testing.TB, logs *syncBuffer) *fixture {
 	return serveFixture(t, rt, reg, m, log, logs)
 }
 
-// roundTrips runs reqs on a new stream, one reply per message, without a testing.T
-// (it runs on goroutines other than the test's), and ends the stream.
+// roundTrips runs reqs on a new stream as Envoy's filter does (internal/envoysim/filter:
+// one reply of the matching type per message, nothing after an immediate response),
+// without a testing.T (it runs on goroutines other than the test's), and ends the stream.
 func roundTrips(ctx context.Context, c extprocv3.ExternalProcessorClient, reqs ...*extprocv3.ProcessingRequest) ([]*extprocv3.ProcessingResponse, error) {
-	s, err := c.Process(ctx)
-	if err != nil {
-		return nil, err
-	}
+	s := filter.NewStream(nil, c)
+	s.Begin(ctx)
+	defer s.Cancel()
 	var out []*extprocv3.ProcessingResponse
 	for _, r := range reqs {
-		if err := s.Send(r); err != nil {
-			return out, err
+		resp, failure := s.Call(r)
+		if failure != nil {
+			return out, failure
 		}
-		resp, err := s.Recv()
-		if err != nil {
-			return out, err
+		if resp == nil {
+			return out, fmt.Errorf("%s: no reply, the server ended the stream", filter.MessageName(r))
 		}
 		out = append(out, resp)
 		if resp.GetImmediateResponse() != nil {
 			break
 		}
 	}
-	_ = s.CloseSend()
-	for {
-		if _, err := s.Recv(); err != nil {
-			if errors.Is(err, io.EOF) {
-				return out, nil
-			}
-			return out, err
-		}
-	}
+	return out, s.Close(0)
 }
 
 // warmUp runs one request so that the connection's goroutines exist before a baseline

@@ -20,9 +20,15 @@ type outcome struct {
 	priced      bool
 	interrupted bool
 	meterErr    error
+	// reported is the provider's own second count of the usage, if its stream has one.
+	reported    usage.Usage
+	hasReported bool
 	duration    time.Duration
 	ttft        time.Duration
 }
+
+// errMalformedUsage: the provider reported a negative or absurd count (clamped).
+var errMalformedUsage = errors.New("usage: a count out of range (clamped)")
 
 // finish records the request once: metrics, the usage log line, and the dynamic
 // metadata returned to Envoy (nil when already finished). interrupted means the stream
@@ -36,12 +42,17 @@ func (st *stream) finish(interrupted bool) *structpb.Struct {
 	if m := st.resp.meter; m != nil {
 		res := m.Finish()
 		o.usage, o.meterErr = res.Usage, res.Err
+		o.reported, o.hasReported = res.Reported, res.HasReported
 		if st.streamed && !res.FirstContentAt.IsZero() {
 			o.ttft = res.FirstContentAt.Sub(st.start)
 		}
 	}
 	if interrupted && errors.Is(o.meterErr, eventstream.ErrTruncated) {
 		o.meterErr = nil // a cut stream ends mid-frame; it is counted as interrupted, as SSE is
+	}
+	var malformed bool
+	if o.usage, malformed = o.usage.Clamped(); malformed && o.meterErr == nil {
+		o.meterErr = errMalformedUsage // counted as a metering error, reason "malformed"
 	}
 	st.crossCheck(&o)
 	st.price(&o)

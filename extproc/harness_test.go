@@ -21,6 +21,7 @@ import (
 	"github.com/tollgate/tollgate/extproc"
 	"github.com/tollgate/tollgate/internal/assembly"
 	"github.com/tollgate/tollgate/internal/config"
+	"github.com/tollgate/tollgate/internal/envoysim/filter"
 	"github.com/tollgate/tollgate/internal/metrics"
 	"github.com/tollgate/tollgate/internal/provider"
 	"github.com/tollgate/tollgate/pricing"
@@ -100,33 +101,31 @@ func serveFixture(t testing.TB, rt *assembly.Runtime, reg *prometheus.Registry, 
 	return &fixture{srv: srv, client: extprocv3.NewExternalProcessorClient(conn), reg: reg, metrics: m, logs: logs}
 }
 
-// exchange is one ext_proc stream, driven message by message as Envoy does.
+// exchange is one ext_proc stream, driven message by message as Envoy's filter drives
+// it (internal/envoysim/filter: one reply of the matching type per message).
 type exchange struct {
 	t      testing.TB
-	stream extprocv3.ExternalProcessor_ProcessClient
+	s      *filter.Stream
 	cancel context.CancelFunc
 }
 
 func (f *fixture) open(t testing.TB) *exchange {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	s, err := f.client.Process(ctx)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
 	t.Cleanup(cancel)
-	return &exchange{t: t, stream: s, cancel: cancel}
+	s := filter.NewStream(nil, f.client)
+	s.Begin(ctx)
+	return &exchange{t: t, s: s, cancel: cancel}
 }
 
 func (e *exchange) send(req *extprocv3.ProcessingRequest) *extprocv3.ProcessingResponse {
 	e.t.Helper()
-	if err := e.stream.Send(req); err != nil {
-		e.t.Fatalf("send: %v", err)
+	resp, failure := e.s.Call(req)
+	if failure != nil {
+		e.t.Fatalf("%s: %v", filter.MessageName(req), failure)
 	}
-	resp, err := e.stream.Recv()
-	if err != nil {
-		e.t.Fatalf("recv: %v", err)
+	if resp == nil {
+		e.t.Fatalf("%s: no reply, the server ended the stream", filter.MessageName(req))
 	}
 	return resp
 }
@@ -135,40 +134,23 @@ func (e *exchange) send(req *extprocv3.ProcessingRequest) *extprocv3.ProcessingR
 // server to close its side.
 func (e *exchange) close() {
 	e.t.Helper()
-	_ = e.stream.CloseSend()
-	for {
-		if _, err := e.stream.Recv(); err != nil {
-			return
-		}
-	}
+	_ = e.s.Close(0)
 }
 
-func headerMap(kv ...string) *corev3.HeaderMap {
-	m := &corev3.HeaderMap{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		m.Headers = append(m.Headers, &corev3.HeaderValue{Key: kv[i], RawValue: []byte(kv[i+1])})
-	}
-	return m
-}
+func headerMap(kv ...string) *corev3.HeaderMap { return filter.Of(kv...).Proto() }
 
 func requestHeaders(endOfStream bool, kv ...string) *extprocv3.ProcessingRequest {
-	return &extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_RequestHeaders{
-		RequestHeaders: &extprocv3.HttpHeaders{Headers: headerMap(kv...), EndOfStream: endOfStream}}}
+	return filter.RequestHeaders(headerMap(kv...), endOfStream)
 }
 
-func requestBody(body []byte) *extprocv3.ProcessingRequest {
-	return &extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_RequestBody{
-		RequestBody: &extprocv3.HttpBody{Body: body, EndOfStream: true}}}
-}
+func requestBody(body []byte) *extprocv3.ProcessingRequest { return filter.RequestBody(body, true) }
 
 func responseHeaders(endOfStream bool, kv ...string) *extprocv3.ProcessingRequest {
-	return &extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_ResponseHeaders{
-		ResponseHeaders: &extprocv3.HttpHeaders{Headers: headerMap(kv...), EndOfStream: endOfStream}}}
+	return filter.ResponseHeaders(headerMap(kv...), endOfStream)
 }
 
 func responseBody(chunk []byte, endOfStream bool) *extprocv3.ProcessingRequest {
-	return &extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_ResponseBody{
-		ResponseBody: &extprocv3.HttpBody{Body: chunk, EndOfStream: endOfStream}}}
+	return filter.ResponseBody(chunk, endOfStream)
 }
 
 // post is the request-headers message of a POST with a JSON body.
@@ -189,19 +171,10 @@ type mutation struct {
 
 func mutationOf(t testing.TB, resp *extprocv3.ProcessingResponse) mutation {
 	t.Helper()
-	var common *extprocv3.CommonResponse
-	switch r := resp.Response.(type) {
-	case *extprocv3.ProcessingResponse_RequestBody:
-		common = r.RequestBody.Response
-	case *extprocv3.ProcessingResponse_RequestHeaders:
-		common = r.RequestHeaders.Response
-	case *extprocv3.ProcessingResponse_ResponseHeaders:
-		common = r.ResponseHeaders.Response
-	case *extprocv3.ProcessingResponse_ResponseBody:
-		common = r.ResponseBody.Response
-	default:
+	if resp.GetRequestHeaders() == nil && resp.GetRequestBody() == nil && resp.GetResponseHeaders() == nil && resp.GetResponseBody() == nil {
 		t.Fatalf("reply is %T, not a common response", resp.Response)
 	}
+	common := filter.Common(resp)
 	m := mutation{set: map[string]string{}, removed: map[string]bool{}}
 	if common == nil {
 		return m
@@ -266,11 +239,7 @@ func (c *clientView) take(t testing.TB, resp *extprocv3.ProcessingResponse, sent
 	if resp.GetResponseBody() == nil {
 		t.Fatalf("reply to a body chunk is %T", resp.Response)
 	}
-	if bm := resp.GetResponseBody().GetResponse().GetBodyMutation(); bm != nil {
-		c.body = append(c.body, bm.GetBody()...)
-	} else {
-		c.body = append(c.body, sent...)
-	}
+	c.body = append(c.body, filter.ApplyBodyMutation(resp.GetResponseBody().GetResponse().GetBodyMutation(), sent)...)
 	if d := resp.GetDynamicMetadata(); d != nil {
 		c.md = map[string]float64{}
 		for k, v := range d.Fields["tollgate"].GetStructValue().GetFields() {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/tollgate/tollgate/internal/metering"
 	"github.com/tollgate/tollgate/internal/metrics"
-	"github.com/tollgate/tollgate/llm/sse"
 )
 
 // record updates the Prometheus metrics.
@@ -17,11 +16,11 @@ func (st *stream) record(o *outcome) {
 	}
 	team, model, prov := st.identity.Team, st.route.Model, st.route.Provider
 	if st.routed {
-		model = st.srv.models.label(model, st.route.Pattern)
+		model = st.srv.models.label(team, model, st.route.Pattern)
 	}
-	code := strconv.Itoa(st.code)
-	if st.code == 0 {
-		code = "0" // no response status: the stream ended first
+	code := "0" // no response status: the stream ended first
+	if st.code >= 100 && st.code <= 599 {
+		code = strconv.Itoa(st.code) // only valid HTTP statuses become label values
 	}
 	m.Requests.WithLabelValues(team, model, prov, code).Inc()
 	if !st.routed {
@@ -51,7 +50,7 @@ func (st *stream) record(o *outcome) {
 	if !o.priced && !u.IsZero() {
 		m.UnpricedTokens.WithLabelValues(model, prov).Add(float64(u.Total()))
 	}
-	genai := []string{metrics.GenAIProviderName(st.prov.Type()), model, operationName(st)}
+	genai := []string{st.prov.GenAIName(), model, operationName(st)}
 	if !u.IsZero() {
 		// The GenAI conventions count cached tokens as input.
 		m.GenAITokenUsage.WithLabelValues(append([]string{"input"}, genai...)...).Observe(float64(u.Input + u.CacheRead + u.CacheWrite))
@@ -74,7 +73,7 @@ func operationName(st *stream) string {
 
 func meterErrorReason(err error) string {
 	switch {
-	case errors.Is(err, sse.ErrEventTooLarge):
+	case errors.Is(err, metering.ErrEventTooLarge):
 		return "event_too_large"
 	case errors.Is(err, metering.ErrDecodedTooLarge):
 		return "decoded_too_large"

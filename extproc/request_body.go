@@ -2,7 +2,6 @@ package extproc
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -35,7 +34,13 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 			"request body of %d bytes exceeds the gateway's limit of %d bytes", len(body), st.rt.Limits().MaxRequestBody))
 	}
 	model, apiErr := st.requestModel(body)
-	if apiErr == nil && !utf8.ValidString(model) { // it becomes a metric label, which must be UTF-8
+	switch {
+	case apiErr != nil:
+	case len(model) > api.MaxModelLength:
+		// Checked before the name goes anywhere (log line, error text, metadata): a 30 MB
+		// model once wrote 120 MB of log and broke the final gRPC reply.
+		apiErr = api.Errorf(http.StatusBadRequest, "model: %d bytes; a model name is at most %d bytes", len(model), api.MaxModelLength)
+	case !utf8.ValidString(model): // it becomes a metric label, which must be UTF-8
 		apiErr = api.Errorf(http.StatusBadRequest, "model: must be valid UTF-8")
 	}
 	if apiErr != nil {
@@ -71,8 +76,11 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 	for _, k := range keys.CredentialHeaders {
 		delete(preq.Headers, k)
 	}
-	mut, err := st.prov.Prepare(context.Background(), &preq)
+	mut, err := st.prov.Prepare(st.ctx, &preq)
 	if err != nil {
+		if st.ctx.Err() != nil {
+			return st.cancelled(err)
+		}
 		var ae *api.Error
 		if errors.As(err, &ae) {
 			return st.reject(ae)
@@ -85,6 +93,17 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 	}
 	st.phase = phaseForwarded
 	return st.requestMutation(b.Body, mut)
+}
+
+// cancelled answers a request whose ext_proc stream was cancelled while the provider
+// prepared it (Envoy gave up: the client went away). The answer is never delivered and
+// is not recorded as the request's outcome: the stream's end records the request as
+// interrupted, with no status.
+func (st *stream) cancelled(err error) *extprocv3.ProcessingResponse {
+	st.log.Debug("stream cancelled while preparing the request", "request_id", st.hdr.requestID,
+		"provider", st.route.Provider, "err", err)
+	e := api.Errorf(http.StatusServiceUnavailable, "the request was cancelled")
+	return immediate(e.Status, "application/json", e.Body(st.kind), "tollgate_cancelled")
 }
 
 // requestModel reads and checks the body's model; the Bedrock and Vertex native paths
@@ -156,13 +175,23 @@ func (st *stream) requestMutation(original []byte, mut provider.Mutation) *extpr
 		set = append(set, setHeader(h.Key, h.Value))
 		setKeys[h.Key] = true
 	}
-	if mut.Path != "" {
-		set = append(set, setHeader(":path", mut.Path))
+	path := mut.Path
+	if path == "" {
+		path = st.hdr.path
+	}
+	// A key in the query (?key=, ?api_key=) is a client credential too: it never goes on.
+	if clean, changed := api.StripCredentialParams(path); changed || mut.Path != "" {
+		set = append(set, setHeader(":path", clean))
 	}
 	set = append(set, setHeader("content-length", strconv.Itoa(len(mut.Body))))
 
 	var remove []string
 	for _, k := range keys.CredentialHeaders {
+		if !setKeys[k] {
+			remove = append(remove, k)
+		}
+	}
+	for _, k := range keys.ClientOnlyHeaders {
 		if !setKeys[k] {
 			remove = append(remove, k)
 		}

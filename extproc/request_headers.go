@@ -2,7 +2,6 @@ package extproc
 
 import (
 	"net/http"
-	"strings"
 
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 
@@ -44,7 +43,7 @@ func (st *stream) onRequestHeaders(h *extprocv3.HttpHeaders) *extprocv3.Processi
 	if st.hdr.method != http.MethodPost {
 		return st.reject(api.Errorf(http.StatusMethodNotAllowed, "%s %s: use POST", st.hdr.method, path))
 	}
-	if ct := api.MediaType(st.hdr.contentType); ct != "" && ct != contentTypeJSON && !strings.HasSuffix(ct, "+json") {
+	if ct := api.MediaType(st.hdr.contentType); ct != "" && !api.IsJSON(ct) {
 		return st.reject(api.Errorf(http.StatusUnsupportedMediaType, "content-type %q: the body must be application/json", ct))
 	}
 	if h.EndOfStream {

@@ -96,6 +96,7 @@ func (s *Server) Process(srv extprocv3.ExternalProcessor_ProcessServer) error {
 	defer func() { s.live.Add(-1); s.open.Done() }()
 
 	st := newStream(s, s.runtime.Load())
+	st.ctx = srv.Context()
 	defer st.close()
 	for {
 		req, err := srv.Recv()

@@ -1,6 +1,7 @@
 package extproc
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -27,6 +28,9 @@ type stream struct {
 	// local holds the bodies answered without a provider, rendered from rt.
 	local *snapshot
 	log   *slog.Logger
+	// ctx is the ext_proc stream's context: done when Envoy cancels the stream (the
+	// client went away), so that nothing keeps waiting on its behalf.
+	ctx context.Context
 	// prices is the price table this request is priced with, taken at its start so a
 	// refresh landing mid-stream does not mix two tables.
 	prices *pricing.Table
@@ -66,7 +70,7 @@ type stream struct {
 }
 
 func newStream(s *Server, snap *snapshot) *stream {
-	st := &stream{srv: s, rt: snap.rt, local: snap, log: s.log, start: s.now()}
+	st := &stream{srv: s, rt: snap.rt, local: snap, log: s.log, ctx: context.Background(), start: s.now()}
 	if s.prices != nil {
 		st.prices = s.prices.Current()
 	}

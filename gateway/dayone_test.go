@@ -3,9 +3,11 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"github.com/tollgate/tollgate/internal/envoysim/filter"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
@@ -35,31 +37,29 @@ type client struct {
 	proc extprocv3.ExternalProcessorClient
 }
 
+// do plays Envoy's side of one request's stream (internal/envoysim/filter, the one
+// implementation the stand-in, bench and the extproc tests share): one reply per
+// message, stopping at an immediate response.
 func (c client) do(msgs ...*extprocv3.ProcessingRequest) []*extprocv3.ProcessingResponse {
 	c.t.Helper()
-	s, err := c.proc.Process(context.Background())
-	if err != nil {
-		c.t.Fatal(err)
-	}
+	s := filter.NewStream(nil, c.proc)
+	s.Begin(context.Background())
 	var out []*extprocv3.ProcessingResponse
 	for _, m := range msgs {
-		if err := s.Send(m); err != nil {
-			c.t.Fatal(err)
+		r, fail := s.Call(m)
+		if fail != nil {
+			c.t.Fatal(fail)
 		}
-		r, err := s.Recv()
-		if err != nil {
-			c.t.Fatal(err)
+		if r == nil {
+			break
 		}
 		out = append(out, r)
 		if r.GetImmediateResponse() != nil {
 			break
 		}
 	}
-	s.CloseSend()
-	for {
-		if _, err := s.Recv(); err != nil {
-			break
-		}
+	if err := s.Close(5 * time.Second); err != nil {
+		c.t.Fatal(err)
 	}
 	return out
 }
@@ -160,15 +160,10 @@ func TestInFlightStreamKeepsItsConfig(t *testing.T) {
 	proc := extprocv3.NewExternalProcessorClient(conn)
 	msgs := messages("claude-nextgen-9")
 
-	s, err := proc.Process(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Send(msgs[0]); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Recv(); err != nil {
-		t.Fatal(err)
+	s := filter.NewStream(nil, proc)
+	s.Begin(context.Background())
+	if _, fail := s.Call(msgs[0]); fail != nil {
+		t.Fatal(fail)
 	}
 	moved := strings.Replace(dayOneConfig, "  - name: anthropic\n    type: anthropic\n    api_key: sk-ant-provider\n",
 		"  - name: anthropic\n    type: anthropic\n    api_key: sk-ant-provider\n  - name: anthropic-eu\n    type: anthropic\n    api_key: sk-ant-eu\n", 1)
@@ -179,14 +174,11 @@ func TestInFlightStreamKeepsItsConfig(t *testing.T) {
 	if err := g.Reload(); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Send(msgs[1]); err != nil {
-		t.Fatal(err)
+	r, fail := s.Call(msgs[1])
+	if fail != nil {
+		t.Fatal(fail)
 	}
-	r, err := s.Recv()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.CloseSend()
+	s.Cancel()
 	provider := func(r *extprocv3.ProcessingResponse) string {
 		for _, h := range r.GetRequestBody().GetResponse().GetHeaderMutation().GetSetHeaders() {
 			if h.Header.Key == "x-tollgate-provider" {

@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"github.com/tollgate/tollgate/internal/envoysim/filter"
 	"io"
 	"net/http"
 	"os"
@@ -113,17 +114,12 @@ func TestServeHealthAdminAndShutdown(t *testing.T) {
 	}
 
 	// An open stream at shutdown may finish within the grace period.
-	stream, err := extprocv3.NewExternalProcessorClient(conn).Process(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	stream := filter.NewStream(nil, extprocv3.NewExternalProcessorClient(conn))
+	stream.Begin(context.Background())
 	send := func(r *extprocv3.ProcessingRequest) {
 		t.Helper()
-		if err := stream.Send(r); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := stream.Recv(); err != nil {
-			t.Fatal(err)
+		if _, fail := stream.Call(r); fail != nil {
+			t.Fatal(fail)
 		}
 	}
 	hdr := func(kv ...string) *corev3.HeaderMap {
@@ -145,11 +141,8 @@ func TestServeHealthAdminAndShutdown(t *testing.T) {
 		Body: []byte(`{"model":"claude-x","max_tokens":1}`), EndOfStream: true}}})
 	send(&extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_ResponseHeaders{ResponseHeaders: &extprocv3.HttpHeaders{
 		Headers: hdr(":status", "200", "content-type", "text/plain"), EndOfStream: true}}})
-	_ = stream.CloseSend()
-	for {
-		if _, err := stream.Recv(); err != nil {
-			break
-		}
+	if err := stream.Close(10 * time.Second); err != nil {
+		t.Fatal(err)
 	}
 	select {
 	case err := <-done:
@@ -172,19 +165,15 @@ func TestShutdownCutsStreamsAfterGrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	stream, err := extprocv3.NewExternalProcessorClient(conn).Process(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = stream.Send(&extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_RequestHeaders{RequestHeaders: &extprocv3.HttpHeaders{
-		Headers: &corev3.HeaderMap{Headers: []*corev3.HeaderValue{{Key: ":method", RawValue: []byte("POST")}, {Key: ":path", RawValue: []byte("/v1/messages")}}}}}})
-	if _, err := stream.Recv(); err != nil {
-		t.Fatal(err)
-	}
-	_ = stream.Send(&extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_RequestBody{RequestBody: &extprocv3.HttpBody{
-		Body: []byte(`{"model":"claude-x"}`), EndOfStream: true}}})
-	if _, err := stream.Recv(); err != nil {
-		t.Fatal(err)
+	stream := filter.NewStream(nil, extprocv3.NewExternalProcessorClient(conn))
+	stream.Begin(context.Background())
+	for _, r := range []*extprocv3.ProcessingRequest{
+		filter.RequestHeaders(filter.Of(":method", "POST", ":path", "/v1/messages").Proto(), false),
+		filter.RequestBody([]byte(`{"model":"claude-x"}`), true),
+	} {
+		if _, fail := stream.Call(r); fail != nil {
+			t.Fatal(fail)
+		}
 	}
 	cancel()
 	select {
@@ -276,4 +265,23 @@ func TestSIGHUPReloads(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool { return len(g.Server().Runtime().Router().ExactModels()) == 1 })
+}
+
+// TestReloadGaugeRecoversWhenTheFileIsReverted: a bad edit sets
+// tollgate_config_last_reload_successful to 0; reverting the file to the running config
+// sets it back to 1 without a reload (nothing changed).
+func TestReloadGaugeRecoversWhenTheFileIsReverted(t *testing.T) {
+	g, path, _, _, _ := start(t, baseConfig)
+	running := g.Server().Runtime()
+	if err := os.WriteFile(path, []byte(baseConfig+"bogus: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return testutil.ToFloat64(g.metrics.ReloadSuccess) == 0 })
+	if err := os.WriteFile(path, []byte(baseConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return testutil.ToFloat64(g.metrics.ReloadSuccess) == 1 })
+	if g.Server().Runtime() != running {
+		t.Error("reverting the file rebuilt the runtime")
+	}
 }

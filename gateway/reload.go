@@ -97,6 +97,14 @@ func (g *Gateway) watch(ctx context.Context) {
 		sum := sha256.Sum256(data)
 		g.reloadMu.Lock()
 		changed := sum != g.fileSum && sum != lastBad
+		reverted := sum == g.fileSum && lastBad != [32]byte{}
+		if reverted {
+			// The file is back to the running config after a bad edit: the config on
+			// disk is the one running again, so the last "reload" is a success.
+			lastBad = [32]byte{}
+			g.metrics.ReloadSuccess.Set(1)
+			g.log.Info("config file is back to the running config", "config", g.opts.ConfigPath)
+		}
 		g.reloadMu.Unlock()
 		if changed {
 			if g.Reload() != nil {

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"github.com/tollgate/tollgate/internal/envoysim/filter"
 	"strings"
 	"sync"
 	"testing"
@@ -30,47 +31,32 @@ func sdHeaders(kv ...string) *corev3.HeaderMap {
 	return m
 }
 
-// midResponse opens an ext_proc stream and drives it as Envoy would up to the first
-// chunk of a streamed response, whose usage tollgate has then seen.
-func midResponse(c extprocv3.ExternalProcessorClient) (extprocv3.ExternalProcessor_ProcessClient, error) {
-	s, err := c.Process(context.Background())
-	if err != nil {
-		return nil, err
-	}
+// midResponse opens an ext_proc stream and drives it as Envoy would (through
+// internal/envoysim/filter, Envoy's side shared by every test that plays it) up to the
+// first chunk of a streamed response, whose usage tollgate has then seen.
+func midResponse(c extprocv3.ExternalProcessorClient) (*filter.Stream, error) {
+	s := filter.NewStream(nil, c)
+	s.Begin(context.Background())
 	body := []byte(`{"model":"claude-x","max_tokens":64,"stream":true,"messages":[]}`)
 	for _, r := range []*extprocv3.ProcessingRequest{
-		{Request: &extprocv3.ProcessingRequest_RequestHeaders{RequestHeaders: &extprocv3.HttpHeaders{
-			Headers: sdHeaders(":method", "POST", ":path", "/v1/messages", "content-type", "application/json")}}},
-		{Request: &extprocv3.ProcessingRequest_RequestBody{RequestBody: &extprocv3.HttpBody{Body: body, EndOfStream: true}}},
-		{Request: &extprocv3.ProcessingRequest_ResponseHeaders{ResponseHeaders: &extprocv3.HttpHeaders{
-			Headers: sdHeaders(":status", "200", "content-type", "text/event-stream")}}},
-		{Request: &extprocv3.ProcessingRequest_ResponseBody{ResponseBody: &extprocv3.HttpBody{Body: []byte(streamStart)}}},
+		filter.RequestHeaders(sdHeaders(":method", "POST", ":path", "/v1/messages", "content-type", "application/json"), false),
+		filter.RequestBody(body, true),
+		filter.ResponseHeaders(sdHeaders(":status", "200", "content-type", "text/event-stream"), false),
+		filter.ResponseBody([]byte(streamStart), false),
 	} {
-		if err := s.Send(r); err != nil {
-			return nil, err
-		}
-		if _, err := s.Recv(); err != nil {
-			return nil, err
+		if _, fail := s.Call(r); fail != nil {
+			return nil, fail
 		}
 	}
 	return s, nil
 }
 
 // finishStream sends the rest of the response and ends the stream as Envoy does.
-func finishStream(s extprocv3.ExternalProcessor_ProcessClient) error {
-	if err := s.Send(&extprocv3.ProcessingRequest{Request: &extprocv3.ProcessingRequest_ResponseBody{
-		ResponseBody: &extprocv3.HttpBody{Body: []byte(streamEnd), EndOfStream: true}}}); err != nil {
-		return err
+func finishStream(s *filter.Stream) error {
+	if _, fail := s.Call(filter.ResponseBody([]byte(streamEnd), true)); fail != nil {
+		return fail
 	}
-	if _, err := s.Recv(); err != nil {
-		return err
-	}
-	_ = s.CloseSend()
-	for {
-		if _, err := s.Recv(); err != nil {
-			return nil
-		}
-	}
+	return s.Close(10 * time.Second)
 }
 
 // TestSIGTERMWith100OpenStreams: 100 streams are mid-response when the serve context
@@ -86,7 +72,7 @@ func TestSIGTERMWith100OpenStreams(t *testing.T) {
 	}
 	defer conn.Close()
 	client := extprocv3.NewExternalProcessorClient(conn)
-	streams := make([]extprocv3.ExternalProcessor_ProcessClient, n)
+	streams := make([]*filter.Stream, n)
 	for i := range streams {
 		if streams[i], err = midResponse(client); err != nil {
 			t.Fatalf("stream %d: %v", i, err)

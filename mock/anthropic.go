@@ -3,6 +3,7 @@ package mock
 import (
 	"fmt"
 
+	"github.com/tollgate/tollgate/llm/api"
 	"github.com/tollgate/tollgate/llm/usage"
 )
 
@@ -53,6 +54,12 @@ type (
 )
 
 const anthropicEndTurn = "end_turn"
+
+func init() {
+	prompt := []string{"system", "messages", "tools"}
+	register(endpoint{"/v1/messages", api.AnthropicMessages, prompt, (*Handler).anthropicMessages})
+	register(endpoint{"/v1/messages/count_tokens", api.AnthropicCountTokens, prompt, (*Handler).anthropicCountTokens})
+}
 
 // anthropicUsageOf renders u as a Messages usage object; output is the output count so far.
 func anthropicUsageOf(u usage.Usage, output int64) anthropicUsage {

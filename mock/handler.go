@@ -23,17 +23,10 @@ const maxBody = 64 << 20
 
 // Handler is the mock provider. It is safe for concurrent use.
 type Handler struct {
-	opts   Options
-	log    *slog.Logger
-	seq    atomic.Uint64
-	now    func() time.Time
-	routes map[string]route
-}
-
-// route is one POST endpoint.
-type route struct {
-	kind  api.Kind
-	serve func(*Handler, *writer, *request)
+	opts Options
+	log  *slog.Logger
+	seq  atomic.Uint64
+	now  func() time.Time
 }
 
 // request is one parsed API call; it is not safe for concurrent use.
@@ -53,17 +46,7 @@ func New(opts Options, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{
-		opts: opts,
-		log:  log,
-		now:  time.Now,
-		routes: map[string]route{
-			"/v1/messages":              {api.AnthropicMessages, (*Handler).anthropicMessages},
-			"/v1/messages/count_tokens": {api.AnthropicCountTokens, (*Handler).anthropicCountTokens},
-			"/v1/chat/completions":      {api.OpenAIChat, (*Handler).openAIChat},
-			"/v1/responses":             {api.OpenAIResponses, (*Handler).openAIResponses},
-		},
-	}
+	return &Handler{opts: opts, log: log, now: time.Now}
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -76,7 +59,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.models(w, r)
 		return
 	}
-	rt, ok := h.routes[r.URL.Path]
+	rt, ok := endpoints[r.URL.Path]
 	if !ok {
 		writeError(w, headerKind(r.Header), api.Errorf(http.StatusNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 		return

@@ -51,6 +51,10 @@ type (
 	}
 )
 
+func init() {
+	register(endpoint{"/v1/chat/completions", api.OpenAIChat, []string{"messages", "tools"}, (*Handler).openAIChat})
+}
+
 var (
 	jsonNull = json.RawMessage("null")
 	chatDone = []byte("data: [DONE]\n\n")

@@ -3,6 +3,7 @@ package mock
 import (
 	"fmt"
 
+	"github.com/tollgate/tollgate/llm/api"
 	"github.com/tollgate/tollgate/llm/usage"
 )
 
@@ -87,6 +88,10 @@ type (
 		Logprobs     []struct{} `json:"logprobs"`
 	}
 )
+
+func init() {
+	register(endpoint{"/v1/responses", api.OpenAIResponses, []string{"instructions", "input", "tools"}, (*Handler).openAIResponses})
+}
 
 // responsesUsageOf renders u as a Responses usage object.
 func responsesUsageOf(u usage.Usage) *responsesUsage {

@@ -11,16 +11,6 @@ import (
 	"github.com/tollgate/tollgate/llm/usage"
 )
 
-// promptFields are, per API, the request fields whose raw JSON counts as input. Fields a
-// gateway rewrites (model, stream, stream_options, anthropic_version) are left out, so
-// the count is the same before and after the request went through tollgate.
-var promptFields = map[string][]string{
-	api.AnthropicMessages.String():    {"system", "messages", "tools"},
-	api.AnthropicCountTokens.String(): {"system", "messages", "tools"},
-	api.OpenAIChat.String():           {"messages", "tools"},
-	api.OpenAIResponses.String():      {"instructions", "input", "tools"},
-}
-
 var (
 	cacheControl = []byte(`"cache_control"`)
 	ttlOneHour   = regexp.MustCompile(`"ttl"\s*:\s*"1h"`)

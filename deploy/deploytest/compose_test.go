@@ -12,7 +12,10 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
+	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
 	"sigs.k8s.io/yaml"
+
+	"github.com/tollgate/tollgate/envoy"
 )
 
 // loadCompose loads docker-compose.yaml the way `docker compose` does (interpolation,
@@ -108,13 +111,9 @@ func loadTollgateAddrs(t *testing.T, b []byte) (listenPort, adminPort int) {
 	return listenPort, adminPort
 }
 
-func loadComposeEnvoy(t *testing.T) *envoyConfig {
+func loadComposeEnvoy(t *testing.T) *bootstrapv3.Bootstrap {
 	t.Helper()
-	c, err := parseEnvoyConfig(readRepoFile(t, "envoy/envoy.yaml"))
-	if err != nil {
-		t.Fatalf("envoy/envoy.yaml: %v", err)
-	}
-	return c
+	return parseEnvoy(t, "envoy/envoy.yaml", readRepoFile(t, "envoy/envoy.yaml"))
 }
 
 func TestComposeServices(t *testing.T) {
@@ -214,36 +213,36 @@ func TestComposeEnvoyWiring(t *testing.T) {
 		t.Errorf("envoy -c %s, but envoy/envoy.yaml is mounted at %s", got, target)
 	}
 	conf := loadComposeEnvoy(t)
-	for _, port := range append(conf.listenerPorts(), conf.Admin.Address.SocketAddress.PortValue) {
+	for _, port := range append(listenerPorts(conf), int(adminAddress(conf).GetPortValue())) {
 		if !publishes(ev, port) {
 			t.Errorf("envoy does not publish port %d from envoy.yaml", port)
 		}
 	}
 	// Envoy's admin API (config dump, /quitquitquit) only on the host's loopback.
-	admin := conf.Admin.Address.SocketAddress.PortValue
+	admin := adminAddress(conf).GetPortValue()
 	for _, pc := range ev.Ports {
-		if int(pc.Target) == admin && pc.HostIP != "127.0.0.1" {
+		if int(pc.Target) == int(admin) && pc.HostIP != "127.0.0.1" {
 			t.Errorf("envoy publishes its admin port on %q, want 127.0.0.1", pc.HostIP)
 		}
 	}
-	if !slices.Contains(conf.listenerPorts(), 10000) {
-		t.Errorf("envoy.yaml listeners %v: want 10000", conf.listenerPorts())
+	if !slices.Contains(listenerPorts(conf), 10000) {
+		t.Errorf("envoy.yaml listeners %v: want 10000", listenerPorts(conf))
 	}
 
 	// ext_proc → the tollgate service on its configured listen port.
 	listen, _ := loadTollgateAddrs(t, readRepoFile(t, "deploy/tollgate.yaml"))
-	clusters := conf.extProcClusters()
+	clusters := extProcClusters(t, conf)
 	if len(clusters) == 0 {
 		t.Fatal("envoy.yaml has no ext_proc filter with an envoy_grpc cluster")
 	}
 	for _, cl := range clusters {
-		eps, err := conf.endpoints(cl)
+		eps, err := envoy.ClusterEndpoints(conf, cl)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, e := range eps {
-			if e.SocketAddress.Address != "tollgate" || e.SocketAddress.PortValue != listen {
-				t.Errorf("ext_proc cluster %s endpoint %s, want tollgate:%d", cl, e, listen)
+			if e.GetAddress() != "tollgate" || int(e.GetPortValue()) != listen {
+				t.Errorf("ext_proc cluster %s endpoint %s, want tollgate:%d", cl, addr(e), listen)
 			}
 		}
 	}
@@ -254,7 +253,7 @@ func TestComposeEnvoyWiring(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	routes := conf.providerRoutes()
+	routes := providerRoutes(t, conf)
 	providers := providerNames(t, readRepoFile(t, "deploy/tollgate.yaml"))
 	if len(providers) == 0 {
 		t.Fatal("deploy/tollgate.yaml has no providers")
@@ -265,17 +264,17 @@ func TestComposeEnvoyWiring(t *testing.T) {
 			t.Errorf("provider %s has no envoy route", name)
 			continue
 		}
-		eps, err := conf.endpoints(cl)
+		eps, err := envoy.ClusterEndpoints(conf, cl)
 		if err != nil {
 			t.Error(err)
 			continue
 		}
 		for _, e := range eps {
-			if _, err := p.GetService(e.SocketAddress.Address); err != nil {
-				t.Errorf("provider %s: cluster %s endpoint %s is not a compose service", name, cl, e)
+			if _, err := p.GetService(e.GetAddress()); err != nil {
+				t.Errorf("provider %s: cluster %s endpoint %s is not a compose service", name, cl, addr(e))
 			}
-			if e.SocketAddress.Address == "mock" && e.SocketAddress.PortValue != mockPort {
-				t.Errorf("provider %s: cluster %s endpoint %s, but mock listens on %d", name, cl, e, mockPort)
+			if e.GetAddress() == "mock" && int(e.GetPortValue()) != mockPort {
+				t.Errorf("provider %s: cluster %s endpoint %s, but mock listens on %d", name, cl, addr(e), mockPort)
 			}
 		}
 	}
@@ -324,7 +323,7 @@ func TestComposePrometheusTargets(t *testing.T) {
 		t.Fatalf("prometheus.yml: %v", err)
 	}
 	_, admin := loadTollgateAddrs(t, readRepoFile(t, "deploy/tollgate.yaml"))
-	envoyAdmin := loadComposeEnvoy(t).Admin.Address.SocketAddress.PortValue
+	envoyAdmin := int(adminAddress(loadComposeEnvoy(t)).GetPortValue())
 	want := map[string]string{ // job → target path and address
 		"tollgate": "/metrics tollgate:" + strconv.Itoa(admin),
 		"envoy":    "/stats/prometheus envoy:" + strconv.Itoa(envoyAdmin),

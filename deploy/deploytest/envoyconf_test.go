@@ -2,254 +2,158 @@ package deploytest
 
 import (
 	"encoding/json"
-	"fmt"
+	"net"
 	"strconv"
 	"testing"
 
-	"sigs.k8s.io/yaml"
+	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	ext_procv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_proc/v3"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tollgate/tollgate/envoy"
 )
 
-// extProcType is the typed_config type URL of Envoy's ext_proc HTTP filter.
-const extProcType = "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor"
+// Envoy bootstraps are read by package envoy (strictly, every typed config resolved and
+// validated, as Envoy would); these helpers only pick out the wiring to other artefacts.
 
-// envoyConfig is the part of an Envoy bootstrap these tests read. The envoy package validates
-// the whole file against the real protos; here only the wiring to other artefacts matters.
-type envoyConfig struct {
-	Admin struct {
-		Address envoyAddress `json:"address"`
-	} `json:"admin"`
-	StaticResources struct {
-		Listeners []struct {
-			Name    string       `json:"name"`
-			Address envoyAddress `json:"address"`
-		} `json:"listeners"`
-		Clusters []envoyCluster `json:"clusters"`
-	} `json:"static_resources"`
+// providerHeader is the request header tollgate sets to the provider name, on which Envoy's
+// routes select the provider's cluster.
+const providerHeader = envoy.ProviderHeader
 
-	tree any // the whole document, for searches by type URL
-}
-
-type envoyCluster struct {
-	Name           string `json:"name"`
-	LoadAssignment struct {
-		Endpoints []struct {
-			LbEndpoints []struct {
-				Endpoint struct {
-					Address envoyAddress `json:"address"`
-				} `json:"endpoint"`
-			} `json:"lb_endpoints"`
-		} `json:"endpoints"`
-	} `json:"load_assignment"`
-}
-
-type envoyAddress struct {
-	SocketAddress struct {
-		Address   string `json:"address"`
-		PortValue int    `json:"port_value"`
-	} `json:"socket_address"`
-}
-
-func (a envoyAddress) String() string {
-	return a.SocketAddress.Address + ":" + strconv.Itoa(a.SocketAddress.PortValue)
-}
-
-func parseEnvoyConfig(b []byte) (*envoyConfig, error) {
-	js, err := yaml.YAMLToJSON(b)
+func parseEnvoy(t *testing.T, what string, data []byte) *bootstrapv3.Bootstrap {
+	t.Helper()
+	b, err := envoy.ParseBootstrap(data)
 	if err != nil {
-		return nil, err
+		t.Fatalf("%s: %v", what, err)
 	}
-	var c envoyConfig
-	if err := json.Unmarshal(js, &c); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(js, &c.tree); err != nil {
-		return nil, err
-	}
-	return &c, nil
+	return b
+}
+
+// addr is a socket address as host:port.
+func addr(sa *corev3.SocketAddress) string {
+	return net.JoinHostPort(sa.GetAddress(), strconv.FormatUint(uint64(sa.GetPortValue()), 10))
 }
 
 // listenerPorts returns the port of every static listener.
-func (c *envoyConfig) listenerPorts() []int {
+func listenerPorts(b *bootstrapv3.Bootstrap) []int {
 	var out []int
-	for _, l := range c.StaticResources.Listeners {
-		out = append(out, l.Address.SocketAddress.PortValue)
+	for _, l := range b.GetStaticResources().GetListeners() {
+		out = append(out, int(l.GetAddress().GetSocketAddress().GetPortValue()))
 	}
 	return out
 }
 
-// endpoints returns the socket addresses of a static cluster, or an error if it is missing.
-func (c *envoyConfig) endpoints(cluster string) ([]envoyAddress, error) {
-	for _, cl := range c.StaticResources.Clusters {
-		if cl.Name != cluster {
-			continue
-		}
-		var out []envoyAddress
-		for _, e := range cl.LoadAssignment.Endpoints {
-			for _, lb := range e.LbEndpoints {
-				out = append(out, lb.Endpoint.Address)
-			}
-		}
-		if len(out) == 0 {
-			return nil, fmt.Errorf("cluster %q has no endpoints", cluster)
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("no cluster %q", cluster)
+// adminAddress is the admin interface's socket address.
+func adminAddress(b *bootstrapv3.Bootstrap) *corev3.SocketAddress {
+	return b.GetAdmin().GetAddress().GetSocketAddress()
 }
 
-// extProcConfigs returns every ext_proc filter config in the document (listener or
-// upstream filter chains alike), in document order.
-func (c *envoyConfig) extProcConfigs() []map[string]any {
-	var out []map[string]any
-	var walk func(v any)
-	walk = func(v any) {
-		switch n := v.(type) {
-		case map[string]any:
-			if n["@type"] == extProcType {
-				out = append(out, n)
-				return
-			}
-			for _, k := range sortedKeys(n) {
-				walk(n[k])
-			}
-		case []any:
-			for _, e := range n {
-				walk(e)
-			}
-		}
+// extProcFilters returns every ext_proc filter config of b (listener or upstream filter
+// chains alike), in file order.
+func extProcFilters(t *testing.T, b *bootstrapv3.Bootstrap) []*ext_procv3.ExternalProcessor {
+	t.Helper()
+	eps, err := envoy.TypedConfigsOf[*ext_procv3.ExternalProcessor](b)
+	if err != nil {
+		t.Fatal(err)
 	}
-	walk(c.tree)
-	return out
+	return eps
 }
 
 // extProcClusters returns the envoy_grpc cluster names the ext_proc filters call.
-func (c *envoyConfig) extProcClusters() []string {
+func extProcClusters(t *testing.T, b *bootstrapv3.Bootstrap) []string {
+	t.Helper()
 	var out []string
-	for _, cfg := range c.extProcConfigs() {
-		gs, _ := cfg["grpc_service"].(map[string]any)
-		eg, _ := gs["envoy_grpc"].(map[string]any)
-		if name, ok := eg["cluster_name"].(string); ok {
+	for _, ep := range extProcFilters(t, b) {
+		if name := ep.GetGrpcService().GetEnvoyGrpc().GetClusterName(); name != "" {
 			out = append(out, name)
 		}
 	}
 	return out
 }
 
-// providerHeader is the request header tollgate sets to the provider name, on which Envoy's
-// routes select the provider's cluster.
-const providerHeader = "x-tollgate-provider"
-
 // providerRoutes maps each provider name that a route matches exactly in the
 // x-tollgate-provider header to the cluster that route sends to.
-func (c *envoyConfig) providerRoutes() map[string]string {
-	out := map[string]string{}
-	var walk func(v any)
-	walk = func(v any) {
-		switch n := v.(type) {
-		case map[string]any:
-			match, _ := n["match"].(map[string]any)
-			route, _ := n["route"].(map[string]any)
-			if match != nil && route != nil {
-				headers, _ := match["headers"].([]any)
-				for _, h := range headers {
-					hm, _ := h.(map[string]any)
-					if hm["name"] != providerHeader {
-						continue
-					}
-					sm, _ := hm["string_match"].(map[string]any)
-					provider, ok := sm["exact"].(string)
-					cluster, ok2 := route["cluster"].(string)
-					if ok && ok2 {
-						out[provider] = cluster
-					}
-				}
-				return
-			}
-			for _, k := range sortedKeys(n) {
-				walk(n[k])
-			}
-		case []any:
-			for _, e := range n {
-				walk(e)
-			}
-		}
+func providerRoutes(t *testing.T, b *bootstrapv3.Bootstrap) map[string]string {
+	t.Helper()
+	routes, err := envoy.ProviderRoutes(b)
+	if err != nil {
+		t.Fatal(err)
 	}
-	walk(c.tree)
+	out := map[string]string{}
+	for p, ri := range routes {
+		out[p] = ri.Cluster
+	}
 	return out
 }
 
-// lookup follows map keys from v; it returns nil where a key is missing.
-func lookup(v any, keys ...string) any {
-	for _, k := range keys {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
+// tree is m as a JSON tree with the proto field names (typed configs resolved, "@type"
+// kept), for comparing parts of two bootstraps and printing them.
+func tree(t *testing.T, m proto.Message) any {
+	t.Helper()
+	js, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if err := json.Unmarshal(js, &v); err != nil {
+		t.Fatal(err)
 	}
 	return v
 }
 
-// clone deep-copies a decoded JSON tree.
-func clone(v any) any {
-	switch n := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(n))
-		for k, e := range n {
-			out[k] = clone(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(n))
-		for i, e := range n {
-			out[i] = clone(e)
-		}
-		return out
-	default:
-		return v
+// trees is tree of each message.
+func trees[M proto.Message](t *testing.T, ms []M) []any {
+	t.Helper()
+	out := make([]any, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, tree(t, m))
 	}
+	return out
 }
 
-// clusterTree returns the decoded static cluster with the given name.
-func clusterTree(t testing.TB, c *envoyConfig, name string) any {
+// clusterTree returns the static cluster with the given name, as a tree.
+func clusterTree(t *testing.T, b *bootstrapv3.Bootstrap, name string) map[string]any {
 	t.Helper()
-	cls, _ := lookup(c.tree, "static_resources", "clusters").([]any)
-	for _, cl := range cls {
-		if lookup(cl, "name") == name {
-			return cl
+	c, ok := envoy.Cluster(b, name)
+	if !ok {
+		t.Fatalf("no cluster %q", name)
+	}
+	return tree(t, c).(map[string]any)
+}
+
+// routeTree returns the route with the given name, from any virtual host, as a tree.
+func routeTree(t *testing.T, b *bootstrapv3.Bootstrap, name string) any {
+	t.Helper()
+	cms, err := envoy.ConnectionManagers(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cm := range cms {
+		for _, vh := range cm.HCM.GetRouteConfig().GetVirtualHosts() {
+			for _, r := range vh.GetRoutes() {
+				if r.GetName() == name {
+					return tree(t, r)
+				}
+			}
 		}
 	}
-	t.Fatalf("no cluster %q", name)
+	t.Fatalf("no route %q", name)
 	return nil
 }
 
-// routeTree returns the decoded route with the given name, from any virtual host.
-func routeTree(t testing.TB, c *envoyConfig, name string) any {
+// listenersWithoutRoutes returns the static listeners as trees, without the route_config
+// of their connection managers.
+func listenersWithoutRoutes(t *testing.T, b *bootstrapv3.Bootstrap) []any {
 	t.Helper()
-	var found any
-	var walk func(v any)
-	walk = func(v any) {
-		switch n := v.(type) {
-		case map[string]any:
-			if routes, ok := n["routes"].([]any); ok {
-				for _, r := range routes {
-					if lookup(r, "name") == name && found == nil {
-						found = r
-					}
-				}
-			}
-			for _, k := range sortedKeys(n) {
-				walk(n[k])
-			}
-		case []any:
-			for _, e := range n {
-				walk(e)
+	ls := trees(t, b.GetStaticResources().GetListeners())
+	for _, l := range ls {
+		for _, fc := range l.(map[string]any)["filter_chains"].([]any) {
+			for _, f := range fc.(map[string]any)["filters"].([]any) {
+				delete(f.(map[string]any)["typed_config"].(map[string]any), "route_config")
 			}
 		}
 	}
-	walk(c.tree)
-	if found == nil {
-		t.Fatalf("no route %q", name)
-	}
-	return found
+	return ls
 }

@@ -7,24 +7,23 @@ import (
 	"strings"
 	"testing"
 
+	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/tollgate/tollgate/envoy"
 )
 
 // renderedEnvoy returns the envoy.yaml of a render, parsed.
-func renderedEnvoy(t *testing.T, r *rendered, name string) *envoyConfig {
+func renderedEnvoy(t *testing.T, r *rendered, name string) *bootstrapv3.Bootstrap {
 	t.Helper()
 	cm := get[*corev1.ConfigMap](t, r, "ConfigMap", name)
 	text, ok := cm.Data["envoy.yaml"]
 	if !ok {
 		t.Fatalf("ConfigMap %s has no envoy.yaml", name)
 	}
-	c, err := parseEnvoyConfig([]byte(text))
-	if err != nil {
-		t.Fatalf("rendered envoy.yaml: %v", err)
-	}
-	return c
+	return parseEnvoy(t, "rendered envoy.yaml", []byte(text))
 }
 
 func TestChartEnvoy(t *testing.T) {
@@ -36,11 +35,11 @@ func TestChartEnvoy(t *testing.T) {
 
 			d := get[*appsv1.Deployment](t, r, "Deployment", envoyName)
 			c := container(t, d, "envoy")
-			if !slices.Contains(conf.listenerPorts(), containerPort(t, c, "http")) {
-				t.Errorf("envoy http port %d is not a listener in envoy.yaml (%v)", containerPort(t, c, "http"), conf.listenerPorts())
+			if !slices.Contains(listenerPorts(conf), containerPort(t, c, "http")) {
+				t.Errorf("envoy http port %d is not a listener in envoy.yaml (%v)", containerPort(t, c, "http"), listenerPorts(conf))
 			}
-			if conf.Admin.Address.SocketAddress.PortValue != containerPort(t, c, "admin") {
-				t.Errorf("envoy admin %s, container admin port %d", conf.Admin.Address, containerPort(t, c, "admin"))
+			if int(adminAddress(conf).GetPortValue()) != containerPort(t, c, "admin") {
+				t.Errorf("envoy admin %s, container admin port %d", addr(adminAddress(conf)), containerPort(t, c, "admin"))
 			}
 			if got := flagValue(t, c.Args, "-c"); got != "/etc/envoy/envoy.yaml" || !mountsConfigMap(d, envoyName, "/etc/envoy") {
 				t.Errorf("envoy -c %s does not read ConfigMap %s", got, envoyName)
@@ -66,30 +65,30 @@ func TestChartEnvoy(t *testing.T) {
 			// ext_proc reaches every tollgate pod through the headless Service.
 			grpc := containerPort(t, container(t, get[*appsv1.Deployment](t, r, "Deployment", tc.fullname), "tollgate"), "grpc")
 			headless := get[*corev1.Service](t, r, "Service", tc.fullname+"-grpc")
-			clusters := conf.extProcClusters()
+			clusters := extProcClusters(t, conf)
 			if len(clusters) == 0 {
 				t.Fatal("no ext_proc filter")
 			}
 			for _, cl := range clusters {
-				eps, err := conf.endpoints(cl)
+				eps, err := envoy.ClusterEndpoints(conf, cl)
 				if err != nil {
 					t.Fatal(err)
 				}
 				want := headless.Name + "." + tc.ns + ".svc:" + strconv.Itoa(grpc)
-				if len(eps) != 1 || eps[0].String() != want {
+				if len(eps) != 1 || addr(eps[0]) != want {
 					t.Errorf("ext_proc cluster %s endpoints %v, want %s", cl, eps, want)
 				}
 			}
 
 			// Every provider in tollgate.yaml has a route to an existing cluster.
-			routes := conf.providerRoutes()
+			routes := providerRoutes(t, conf)
 			for _, p := range configProviders(t, r, tc.fullname) {
 				cl, ok := routes[p]
 				if !ok {
 					t.Errorf("provider %s has no envoy route on %s", p, providerHeader)
 					continue
 				}
-				if _, err := conf.endpoints(cl); err != nil {
+				if _, err := envoy.ClusterEndpoints(conf, cl); err != nil {
 					t.Errorf("provider %s: %v", p, err)
 				}
 			}
@@ -129,49 +128,37 @@ func TestChartEnvoyInSyncWithCompose(t *testing.T) {
 	r := decodeRender(t, "tollgate", "llm", nil)
 	chart := renderedEnvoy(t, r, "tollgate-envoy")
 	compose := loadComposeEnvoy(t)
-	if chart.Admin.Address != compose.Admin.Address {
-		t.Errorf("admin: chart %s, envoy/envoy.yaml %s", chart.Admin.Address, compose.Admin.Address)
+	if addr(adminAddress(chart)) != addr(adminAddress(compose)) {
+		t.Errorf("admin: chart %s, envoy/envoy.yaml %s", addr(adminAddress(chart)), addr(adminAddress(compose)))
 	}
-	if len(chart.extProcConfigs()) != 1 {
-		t.Errorf("chart has %d ext_proc filters, want 1", len(chart.extProcConfigs()))
+	if len(extProcFilters(t, chart)) != 1 {
+		t.Errorf("chart has %d ext_proc filters, want 1", len(extProcFilters(t, chart)))
 	}
-	syncEqual(t, "ext_proc filter", chart.extProcConfigs(), compose.extProcConfigs())
+	syncEqual(t, "ext_proc filter", trees(t, extProcFilters(t, chart)), trees(t, extProcFilters(t, compose)))
+	syncEqual(t, "listeners (without routes)", listenersWithoutRoutes(t, chart), listenersWithoutRoutes(t, compose))
 
-	withoutRoutes := func(c *envoyConfig) any {
-		ls := clone(lookup(c.tree, "static_resources", "listeners"))
-		for _, l := range ls.([]any) {
-			for _, fc := range l.(map[string]any)["filter_chains"].([]any) {
-				for _, f := range fc.(map[string]any)["filters"].([]any) {
-					delete(f.(map[string]any)["typed_config"].(map[string]any), "route_config")
-				}
-			}
-		}
-		return ls
-	}
-	syncEqual(t, "listeners (without routes)", withoutRoutes(chart), withoutRoutes(compose))
-
-	withoutWiring := func(c *envoyConfig, name string) any {
-		cl := clone(clusterTree(t, c, name)).(map[string]any)
+	withoutWiring := func(b *bootstrapv3.Bootstrap, name string) any {
+		cl := clusterTree(t, b, name)
 		delete(cl, "load_assignment")
 		delete(cl, "transport_socket")
 		return cl
 	}
 	syncEqual(t, "tollgate cluster (without address and TLS)", withoutWiring(chart, "tollgate"), withoutWiring(compose, "tollgate"))
-	if lookup(clusterTree(t, chart, "tollgate"), "transport_socket") == nil {
+	if clusterTree(t, chart, "tollgate")["transport_socket"] == nil {
 		t.Error("the chart's tollgate cluster has no transport socket with default values (tls.enabled)")
 	}
 
 	shared := 0
-	for _, cl := range chart.StaticResources.Clusters {
-		if cl.Name == "tollgate" {
+	for _, cl := range chart.GetStaticResources().GetClusters() {
+		if cl.GetName() == "tollgate" {
 			continue
 		}
-		if _, err := compose.endpoints(cl.Name); err != nil {
+		if _, err := envoy.ClusterEndpoints(compose, cl.GetName()); err != nil {
 			continue // a provider only the chart's values have
 		}
 		shared++
-		syncEqual(t, "cluster "+cl.Name, clusterTree(t, chart, cl.Name), clusterTree(t, compose, cl.Name))
-		syncEqual(t, "route "+cl.Name, routeTree(t, chart, cl.Name), routeTree(t, compose, cl.Name))
+		syncEqual(t, "cluster "+cl.GetName(), clusterTree(t, chart, cl.GetName()), clusterTree(t, compose, cl.GetName()))
+		syncEqual(t, "route "+cl.GetName(), routeTree(t, chart, cl.GetName()), routeTree(t, compose, cl.GetName()))
 	}
 	if shared == 0 {
 		t.Error("the chart's default upstreams share no provider with envoy/envoy.yaml")

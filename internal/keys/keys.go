@@ -85,6 +85,11 @@ func (s *Set) Authenticate(presented string) (Identity, bool) {
 // removes them all before a request goes upstream.
 var CredentialHeaders = []string{"authorization", "x-api-key", "api-key", "x-goog-api-key"}
 
+// ClientOnlyHeaders are request headers meant for the gateway hop alone: a proxy's
+// credentials and the client's cookies. tollgate removes them before a request goes
+// upstream too.
+var ClientOnlyHeaders = []string{"proxy-authorization", "cookie"}
+
 // FromHeaders returns the key a client presented: x-api-key, Authorization: Bearer,
 // api-key (Azure clients) or x-goog-api-key, in that order.
 func FromHeaders(h http.Header) string {

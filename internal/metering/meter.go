@@ -1,15 +1,20 @@
-// Package metering counts the token usage of one response body while the caller forwards
-// the body unchanged. A Meter undoes the content encoding incrementally, splits the
-// decoded bytes into events (SSE) or buffers a JSON body, and feeds them to the usage
-// extractor of the client API.
+// Package metering counts the token usage of one response body. A Meter reads the
+// upstream's bytes as they pass: it undoes the content encoding incrementally, splits
+// the decoded bytes into events (SSE, AWS event stream) or buffers a JSON body, and
+// feeds them to the usage extractor of the body's API. When another stage decodes the
+// body anyway (a translator), a Meter made by ForEvents is fed that stage's events
+// instead, so the body is decoded once.
+//
+// Metering never changes the body, and its errors (a limit, an undecodable body) only
+// stop metering: the usage seen until then is the result.
 package metering
 
 import (
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/tollgate/tollgate/llm/api"
+	"github.com/tollgate/tollgate/llm/sse"
 	"github.com/tollgate/tollgate/llm/usage"
 )
 
@@ -18,6 +23,9 @@ var (
 	ErrBodyTooLarge        = errors.New("metering: JSON body exceeds the buffering limit")
 	ErrDecodedTooLarge     = errors.New("metering: decoded body exceeds the decompression limit")
 	ErrUnsupportedEncoding = errors.New("metering: unsupported content-encoding")
+	// ErrEventTooLarge is an event over Limits.MaxEventBytes, whatever the framing (it
+	// is the SSE parser's error).
+	ErrEventTooLarge = sse.ErrEventTooLarge
 )
 
 // Defaults for zero Limits fields.
@@ -29,7 +37,8 @@ const (
 
 // Limits bound the memory and work spent metering one response.
 type Limits struct {
-	// MaxEventBytes bounds one SSE event (its data plus any unfinished line).
+	// MaxEventBytes bounds one event: an SSE event (its data plus any unfinished line),
+	// or the model event of an AWS event-stream chunk.
 	MaxEventBytes int
 	// MaxBodyBytes bounds a buffered JSON body (after decoding).
 	MaxBodyBytes int
@@ -68,12 +77,17 @@ type Result struct {
 	// FirstContentAt is when the first output content was metered (during the Write of
 	// the chunk that completed it); zero when there was none, and for JSON bodies.
 	FirstContentAt time.Time
+	// Reported is the provider's own second count of the usage, where its stream
+	// carries one (Bedrock's invocation metrics; see usage.Reporter), for a cross-check.
+	Reported    usage.Usage
+	HasReported bool
 }
 
 // Meter meters one response body. It is not safe for concurrent use. A content-encoded
 // body is decoded by a goroutine that lives from the first Write until Finish, so the
 // caller must call Finish once the body ends or the request goes away.
 type Meter struct {
+	lim      Limits
 	ex       *timedExtractor
 	framer   Framer
 	dec      *decoder // nil when the body is not content-encoded
@@ -83,14 +97,17 @@ type Meter struct {
 }
 
 // New returns a meter for a response of API kind with the given Content-Type and
-// Content-Encoding header values. Event streams are parsed as SSE, JSON bodies are
-// buffered and read at Finish, and any other content type is ignored.
+// Content-Encoding header values. Server-sent events and AWS event streams are split
+// into events as they arrive, JSON bodies are buffered and read at Finish, and any other
+// content type is ignored.
 func New(kind api.Kind, contentType, contentEncoding string, lim Limits) *Meter {
 	var nf FramerFunc
 	switch mt := api.MediaType(contentType); {
-	case mt == "text/event-stream":
+	case mt == api.MediaSSE:
 		nf = NewSSEFramer
-	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
+	case mt == api.MediaEventStream:
+		nf = NewEventStreamFramer
+	case api.IsJSON(mt):
 		nf = NewJSONFramer
 	default:
 		contentEncoding = "" // nothing to meter: do not even decode
@@ -104,7 +121,7 @@ func New(kind api.Kind, contentType, contentEncoding string, lim Limits) *Meter 
 // event it decodes to the extractor it is given.
 func NewWithFramer(kind api.Kind, contentEncoding string, lim Limits, nf FramerFunc) *Meter {
 	lim = lim.withDefaults()
-	m := &Meter{ex: &timedExtractor{Extractor: usage.NewExtractor(kind), now: lim.Now}}
+	m := &Meter{lim: lim, ex: &timedExtractor{Extractor: usage.NewExtractor(kind), now: lim.Now}}
 	m.framer = nf(m.ex, lim)
 	newReader, err := decompressor(contentEncoding)
 	switch {
@@ -153,6 +170,9 @@ func (m *Meter) Finish() Result {
 		Seen:           m.ex.Seen(),
 		Err:            m.err,
 		FirstContentAt: m.ex.first,
+	}
+	if r, ok := m.ex.Extractor.(usage.Reporter); ok {
+		m.result.Reported, m.result.HasReported = r.Reported()
 	}
 	return m.result
 }

@@ -96,19 +96,3 @@ func New(reg prometheus.Registerer) *Metrics {
 		m.ReloadSuccess, m.ReloadTimestamp, m.GenAITokenUsage, m.GenAIDuration, m.GenAITTFT)
 	return m
 }
-
-// GenAIProviderName maps a provider type to the GenAI conventions' gen_ai.provider.name.
-func GenAIProviderName(providerType string) string {
-	switch providerType {
-	case "bedrock":
-		return "aws.bedrock"
-	case "azure_openai":
-		return "azure.ai.openai"
-	case "gemini":
-		return "gcp.gemini"
-	case "vertex":
-		return "gcp.vertex_ai"
-	default:
-		return providerType // openai, anthropic
-	}
-}

@@ -12,6 +12,7 @@ func init() { Register("anthropic", newAnthropic) }
 // anthropicProvider sends Anthropic Messages requests to api.anthropic.com with the
 // account's x-api-key. anthropic-beta and every other client header pass untouched.
 type anthropicProvider struct {
+	defaultResponses
 	name, key string
 }
 
@@ -22,8 +23,9 @@ func newAnthropic(cfg Config, _ Deps) (Provider, error) {
 	return &anthropicProvider{name: cfg.Name, key: cfg.APIKey}, nil
 }
 
-func (p *anthropicProvider) Name() string { return p.name }
-func (p *anthropicProvider) Type() string { return "anthropic" }
+func (p *anthropicProvider) Name() string      { return p.name }
+func (p *anthropicProvider) Type() string      { return "anthropic" }
+func (p *anthropicProvider) GenAIName() string { return "anthropic" }
 
 // AnthropicVersion is the API version sent when the client sent none.
 const AnthropicVersion = "2023-06-01"

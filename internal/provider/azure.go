@@ -14,6 +14,7 @@ func init() { Register("azure_openai", newAzure) }
 // /openai/deployments/{deployment}/...?api-version= paths, or the /openai/v1/ paths
 // when api_version is "v1". The upstream model is the deployment name.
 type azureProvider struct {
+	defaultResponses
 	name, key, version string
 }
 
@@ -24,8 +25,9 @@ func newAzure(cfg Config, _ Deps) (Provider, error) {
 	return &azureProvider{name: cfg.Name, key: cfg.APIKey, version: cfg.APIVersion}, nil
 }
 
-func (p *azureProvider) Name() string { return p.name }
-func (p *azureProvider) Type() string { return "azure_openai" }
+func (p *azureProvider) Name() string      { return p.name }
+func (p *azureProvider) Type() string      { return "azure_openai" }
+func (p *azureProvider) GenAIName() string { return "azure.ai.openai" }
 
 var azureOps = map[api.Kind]string{api.OpenAIChat: "chat/completions", api.OpenAIResponses: "responses"}
 

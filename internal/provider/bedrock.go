@@ -45,8 +45,9 @@ func newBedrock(cfg Config, deps Deps) (Provider, error) {
 	return p, nil
 }
 
-func (p *bedrockProvider) Name() string { return p.name }
-func (p *bedrockProvider) Type() string { return "bedrock" }
+func (p *bedrockProvider) Name() string      { return p.name }
+func (p *bedrockProvider) Type() string      { return "bedrock" }
+func (p *bedrockProvider) GenAIName() string { return "aws.bedrock" }
 
 // Host is the upstream host the requests are signed for; Envoy's route must send them
 // there (host rewrite).
@@ -114,13 +115,13 @@ func (p *bedrockProvider) translate(r *Request) (op string, body []byte, err err
 
 // sign adds the SigV4 headers for m's final path and body.
 func (p *bedrockProvider) sign(ctx context.Context, m *Mutation) error {
-	ctx, cancel := context.WithTimeout(ctx, p.deps.CredentialTimeout)
+	tctx, cancel := context.WithTimeout(ctx, p.deps.CredentialTimeout)
 	defer cancel()
-	creds, err := p.creds.Retrieve(ctx)
+	creds, err := p.creds.Retrieve(tctx)
 	if err != nil {
-		return credentialUnavailable(p.deps, p.name, "bedrock", err)
+		return credentialUnavailable(ctx, p.deps, p.name, "bedrock", err)
 	}
-	h, err := bedrockSignature(ctx, p.signer, creds, p.host, p.region, m.Path, m.Body, p.deps.Now())
+	h, err := bedrockSignature(tctx, p.signer, creds, p.host, p.region, m.Path, m.Body, p.deps.Now())
 	if err != nil {
 		return fmt.Errorf("bedrock: signing: %w", err)
 	}

@@ -12,8 +12,12 @@ import (
 
 // credentialUnavailable reports a failed or slow cloud credential source: the
 // OnCredentialError hook (for the metric), one warning, and a 503 for the client that
-// names the provider and never the secret.
-func credentialUnavailable(deps Deps, provider, source string, err error) error {
+// names the provider and never the secret. When the caller's ctx is done (the request
+// went away while waiting) the source did not fail: that error is returned as it is.
+func credentialUnavailable(ctx context.Context, deps Deps, provider, source string, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%s credentials for provider %q: %w", source, provider, context.Cause(ctx))
+	}
 	deps.OnCredentialError(provider)
 	reason := "the credential source failed"
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {

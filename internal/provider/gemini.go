@@ -12,6 +12,7 @@ func init() { Register("gemini", newGemini) }
 // geminiProvider sends OpenAI Chat requests to the Gemini API's OpenAI-compatible
 // endpoint with the Gemini API key as a bearer token.
 type geminiProvider struct {
+	defaultResponses
 	name, bearer string
 }
 
@@ -22,8 +23,9 @@ func newGemini(cfg Config, _ Deps) (Provider, error) {
 	return &geminiProvider{name: cfg.Name, bearer: "Bearer " + cfg.APIKey}, nil
 }
 
-func (p *geminiProvider) Name() string { return p.name }
-func (p *geminiProvider) Type() string { return "gemini" }
+func (p *geminiProvider) Name() string      { return p.name }
+func (p *geminiProvider) Type() string      { return "gemini" }
+func (p *geminiProvider) GenAIName() string { return "gcp.gemini" }
 
 // GeminiChatPath is the OpenAI-compatible chat endpoint of the Gemini API.
 const GeminiChatPath = "/v1beta/openai/chat/completions"

@@ -11,6 +11,7 @@ func init() { Register("openai", newOpenAI) }
 
 // openAIProvider sends Chat Completions and Responses requests to api.openai.com.
 type openAIProvider struct {
+	defaultResponses
 	name, bearer string
 }
 
@@ -21,8 +22,9 @@ func newOpenAI(cfg Config, _ Deps) (Provider, error) {
 	return &openAIProvider{name: cfg.Name, bearer: "Bearer " + cfg.APIKey}, nil
 }
 
-func (p *openAIProvider) Name() string { return p.name }
-func (p *openAIProvider) Type() string { return "openai" }
+func (p *openAIProvider) Name() string      { return p.name }
+func (p *openAIProvider) Type() string      { return "openai" }
+func (p *openAIProvider) GenAIName() string { return "openai" }
 
 func (p *openAIProvider) Prepare(_ context.Context, r *Request) (Mutation, error) {
 	var m Mutation

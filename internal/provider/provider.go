@@ -1,6 +1,9 @@
-// Package provider turns a client's request into the request one provider type expects:
-// the path, the body edits and the credentials. One file per provider type, each
-// registered by its config `type` name.
+// Package provider holds what differs between provider types, on both sides of a
+// request: Prepare turns a client's request into the one the provider expects (the
+// path, the body edits and the credentials), and PlanResponse decides what happens to
+// the provider's response (pass it, meter it, translate it, reshape an error; see
+// response.go). One file per provider type, each registered by its config `type` name;
+// a client/provider pair that needs translation adds a file with its Translator.
 package provider
 
 import (
@@ -64,17 +67,17 @@ type Provider interface {
 	Name() string
 	// Type is the config `type`.
 	Type() string
+	// GenAIName is the OpenTelemetry GenAI gen_ai.provider.name of the provider type
+	// (for example "aws.bedrock").
+	GenAIName() string
 	// Prepare computes the mutation that turns r into this provider's request. It may
 	// block on a credential source only until ctx is done. An error should be an
 	// *api.Error (for example 503 when credentials are unavailable).
 	Prepare(ctx context.Context, r *Request) (Mutation, error)
-}
-
-// ErrorTranslator is implemented by providers whose non-streaming error bodies are not
-// in the client's API shape (for example Bedrock's {"message": ...} to an Anthropic
-// client). It returns nil to leave the body untouched.
-type ErrorTranslator interface {
-	TranslateError(client api.Kind, status int, body []byte) []byte
+	// PlanResponse decides, from the response's status and headers, what happens to
+	// the body of the response to one of this provider's requests. Providers that
+	// speak their clients' APIs return DefaultPlan (embed defaultResponses).
+	PlanResponse(r Response) ResponsePlan
 }
 
 // Config is the declared configuration of one provider, as the config package decodes it.

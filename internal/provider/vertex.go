@@ -15,6 +15,7 @@ func init() { Register("vertex", newVertex) }
 // default credentials. It serves Anthropic-API clients, OpenAI Chat clients (Gemini) and
 // Vertex-native clients (Claude Code's CLAUDE_CODE_USE_VERTEX mode).
 type vertexProvider struct {
+	defaultResponses
 	name, project, region, host string
 	tokens                      vertexTokenSource
 	deps                        Deps
@@ -37,8 +38,9 @@ func newVertex(cfg Config, deps Deps) (Provider, error) {
 	return p, nil
 }
 
-func (p *vertexProvider) Name() string { return p.name }
-func (p *vertexProvider) Type() string { return "vertex" }
+func (p *vertexProvider) Name() string      { return p.name }
+func (p *vertexProvider) Type() string      { return "vertex" }
+func (p *vertexProvider) GenAIName() string { return "gcp.vertex_ai" }
 
 // Host is the Vertex AI host for the configured region; Envoy's route must send the
 // requests there (host rewrite).
@@ -51,11 +53,11 @@ func (p *vertexProvider) Prepare(ctx context.Context, r *Request) (Mutation, err
 		return m, err
 	}
 	m.Path, m.Body = path, body
-	ctx, cancel := context.WithTimeout(ctx, p.deps.CredentialTimeout)
+	tctx, cancel := context.WithTimeout(ctx, p.deps.CredentialTimeout)
 	defer cancel()
-	tok, err := p.tokens.Token(ctx)
+	tok, err := p.tokens.Token(tctx)
 	if err != nil {
-		return Mutation{}, credentialUnavailable(p.deps, p.name, "vertex", err)
+		return Mutation{}, credentialUnavailable(ctx, p.deps, p.name, "vertex", err)
 	}
 	m.Set("authorization", "Bearer "+tok)
 	return m, nil

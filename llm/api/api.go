@@ -54,3 +54,7 @@ func (k Kind) AnthropicShaped() bool {
 func (k Kind) CountsTokens() bool {
 	return k == AnthropicCountTokens || k == BedrockCountTokens || k == VertexCountTokens
 }
+
+// MaxModelLength bounds a model name a client may send (in the body or the path): the
+// longest real model ids are well under 100 bytes.
+const MaxModelLength = 256

@@ -60,6 +60,25 @@ func (t *Translator) Finish() (out []byte, err error) {
 	return nil, nil
 }
 
+// Translate is Write, then Finish when end is set: the SSE bytes for chunk (and, at the
+// end, the error event of a stream that stopped inside a frame). out is reused as
+// Write's is.
+func (t *Translator) Translate(chunk []byte, end bool) (out []byte, err error) {
+	t.out = t.out[:0]
+	if t.failed {
+		return nil, t.dec.Err()
+	}
+	if err := t.dec.Write(chunk); err != nil {
+		return t.fail(), err
+	}
+	if end {
+		if err := t.dec.Finish(); err != nil {
+			return t.fail(), err
+		}
+	}
+	return t.out, nil
+}
+
 func (t *Translator) fail() []byte {
 	t.failed = true
 	e := api.Error{Status: 502, Message: corruptMessage, Type: "api_error"}

@@ -8,6 +8,7 @@ const (
 	anthropicMessageStart = "message_start"
 	anthropicMessageDelta = "message_delta"
 	anthropicBlockDelta   = "content_block_delta"
+	anthropicMessageStop  = "message_stop"
 )
 
 // anthropic reads Anthropic Messages usage (also the Bedrock and Vertex native paths,
@@ -21,7 +22,12 @@ type anthropic struct {
 }
 
 func (e *anthropic) Event(name string, data []byte) bool {
-	switch eventType(name, data) {
+	return e.event(eventType(name, data), data)
+}
+
+// event reads one event whose type is already known.
+func (e *anthropic) event(typ string, data []byte) bool {
+	switch typ {
 	case anthropicMessageStart:
 		if u := gjson.GetBytes(data, "message.usage"); u.IsObject() {
 			e.merge(u)

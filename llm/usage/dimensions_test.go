@@ -54,3 +54,13 @@ func TestBillingDimensions(t *testing.T) {
 		})
 	}
 }
+
+func TestClamped(t *testing.T) {
+	u, bad := Usage{Input: -5, Output: 10, Reasoning: 50, CacheWrite: 3, CacheWrite1h: 9, CacheRead: MaxCount + 1}.Clamped()
+	if !bad || u != (Usage{Input: 0, Output: 10, Reasoning: 10, CacheWrite: 3, CacheWrite1h: 3, CacheRead: MaxCount}) {
+		t.Fatalf("%+v %v", u, bad)
+	}
+	if _, bad := (Usage{Input: 1, Output: 2}).Clamped(); bad {
+		t.Fatal("a sane usage reported out of range")
+	}
+}

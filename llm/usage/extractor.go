@@ -36,7 +36,9 @@ func NewExtractor(k api.Kind) Extractor {
 		return &openAIChat{}
 	case api.OpenAIResponses:
 		return &openAIResponses{}
-	case api.AnthropicMessages, api.BedrockInvoke, api.BedrockInvokeStream,
+	case api.BedrockInvokeStream:
+		return &bedrockStream{}
+	case api.AnthropicMessages, api.BedrockInvoke,
 		api.VertexRawPredict, api.VertexStreamRawPredict:
 		return &anthropic{}
 	default:
@@ -103,7 +105,7 @@ var knownTypes = map[string]string{}
 func init() {
 	for _, t := range []string{
 		anthropicMessageStart, anthropicMessageDelta, anthropicBlockDelta, "content_block_start",
-		"content_block_stop", "message_stop", "ping", "error",
+		"content_block_stop", anthropicMessageStop, "ping", "error",
 	} {
 		knownTypes[t] = t
 	}

@@ -54,3 +54,28 @@ func (u Usage) Total() int64 { return u.Input + u.Output + u.CacheRead + u.Cache
 
 // IsZero reports whether no tokens at all were seen.
 func (u Usage) IsZero() bool { return u == Usage{} }
+
+// MaxCount bounds one count of one response: far above any context window or output
+// limit (a few million tokens), far below what would overflow a sum or lose precision
+// in a float64 counter.
+const MaxCount = 1 << 32
+
+// Clamped returns u with every count bounded to [0, MaxCount], and whether any was out
+// of range: a provider's negative or absurd number is malformed usage, never a negative
+// counter increment (which panics) or a bill of billions.
+func (u Usage) Clamped() (Usage, bool) {
+	bad := false
+	for _, n := range []*int64{&u.Input, &u.Output, &u.CacheRead, &u.CacheWrite, &u.CacheWrite1h,
+		&u.Reasoning, &u.WebSearchRequests, &u.WebFetchRequests} {
+		switch {
+		case *n < 0:
+			*n, bad = 0, true
+		case *n > MaxCount:
+			*n, bad = MaxCount, true
+		}
+	}
+	// The parts stay within their wholes.
+	u.CacheWrite1h = min(u.CacheWrite1h, u.CacheWrite)
+	u.Reasoning = min(u.Reasoning, u.Output)
+	return u, bad
+}
