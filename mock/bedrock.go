@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/tidwall/gjson"
 )
 
@@ -49,13 +48,12 @@ type BedrockOptions struct {
 type Bedrock struct {
 	*Provider
 	opts     BedrockOptions
-	signer   *v4.Signer
 	verified atomic.Int64
 }
 
 // NewBedrock starts a fake Bedrock runtime on 127.0.0.1.
 func NewBedrock(o BedrockOptions) *Bedrock {
-	b := &Bedrock{opts: o, signer: v4.NewSigner()}
+	b := &Bedrock{opts: o}
 	routes := map[string]Route{}
 	for _, m := range o.Models {
 		routes["/model/"+m+"/invoke"] = Route{JSON: o.Invoke}
