@@ -65,21 +65,14 @@ func runSmoke(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("-junit: %w", err)
 		}
 	}
-	var failed int
 	if *output == "json" {
-		doc := smoke.JSON(results)
-		for _, r := range results {
-			if !r.OK() {
-				failed++
-			}
-		}
-		if _, err := stdout.Write(doc); err != nil {
+		if _, err := stdout.Write(smoke.JSON(results)); err != nil {
 			return err
 		}
 	} else {
-		failed = smoke.Print(stdout, results, sel.Extra())
+		smoke.Print(stdout, results, sel.Extra())
 	}
-	if failed > 0 {
+	if failed := smoke.Failed(results); failed > 0 {
 		return &ExitError{Code: 1, Err: fmt.Errorf("%d of %d models failed", failed, len(results))}
 	}
 	return nil

@@ -53,15 +53,12 @@ func JSON(results []Result) []byte {
 			j.CostUSD = &c
 		}
 		if !r.OK() {
-			doc.Failed++
-			msg := fmt.Sprintf("HTTP %d", r.Status)
-			if r.Err != nil {
-				msg = r.Err.Error()
-			}
+			msg := r.failure()
 			j.Error = &msg
 		}
 		doc.Results = append(doc.Results, j)
 	}
+	doc.Failed = Failed(results)
 	doc.OK = doc.Failed == 0
 	b, _ := json.MarshalIndent(doc, "", "  ") // strings, numbers, bools: cannot fail
 	return append(b, '\n')
@@ -107,10 +104,7 @@ func JUnit(results []Result, at time.Time) ([]byte, error) {
 		c := testcase{Name: r.Model + " " + r.API.String(), Classname: "tollgate.smoke." + dash(r.Provider), Time: seconds(r.Total)}
 		if !r.OK() {
 			s.Failures++
-			msg := fmt.Sprintf("HTTP %d", r.Status)
-			if r.Err != nil {
-				msg = r.Err.Error()
-			}
+			msg := r.failure()
 			c.Failure = &failure{Message: msg, Type: "smoke", Text: fmt.Sprintf("%s via %s (provider %s): status %d: %s",
 				r.Model, r.API, dash(r.Provider), r.Status, msg)}
 		}
@@ -126,3 +120,11 @@ func JUnit(results []Result, at time.Time) ([]byte, error) {
 }
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+
+// failure says why a result is not OK.
+func (r Result) failure() string {
+	if r.Err != nil {
+		return r.Err.Error()
+	}
+	return fmt.Sprintf("HTTP %d", r.Status)
+}

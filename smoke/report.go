@@ -30,7 +30,7 @@ func Print(w io.Writer, results []Result, withAPI bool) int {
 		switch {
 		case !r.OK():
 			failed++
-			result = "FAIL: " + r.Err.Error()
+			result = "FAIL: " + r.failure()
 			cost = "-" // a failed request has nothing to price
 			if r.Priced {
 				cost = fmt.Sprintf("%.6f", r.Cost)

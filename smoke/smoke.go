@@ -42,6 +42,17 @@ type Result struct {
 // OK reports whether the model answered: a complete, metered stream, or a token count.
 func (r Result) OK() bool { return r.Err == nil && r.Status == http.StatusOK }
 
+// Failed counts the results that are not OK.
+func Failed(results []Result) int {
+	n := 0
+	for _, r := range results {
+		if !r.OK() {
+			n++
+		}
+	}
+	return n
+}
+
 // Options configure a run.
 type Options struct {
 	Gateway   string // base URL of Envoy's listener, e.g. http://envoy:10000
