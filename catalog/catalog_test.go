@@ -211,3 +211,30 @@ func TestEveryProviderType(t *testing.T) {
 		t.Errorf("bedrock requests %q, want the models and two pages of profiles", got)
 	}
 }
+
+// TestBedrockAPIKey: a Bedrock provider with an API key lists with it as a bearer token
+// (over HTTPS only, as the SDK insists), not a SigV4 signature.
+func TestBedrockAPIKey(t *testing.T) {
+	fakeBedrock(t, "us-west-2", nil, nil) // the environment: AWS settings pointing at nothing real
+	f := newFakeTLSAPI(t, header("authorization", "Bearer bedrock-api-key"), map[string]http.HandlerFunc{
+		"/foundation-models": func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, map[string]any{"modelSummaries": objects([]string{"anthropic.claude-x-v1:0"}, "modelId")})
+		},
+		"/inference-profiles": func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, map[string]any{"inferenceProfileSummaries": []any{}})
+		},
+	})
+	t.Setenv("AWS_ENDPOINT_URL_BEDROCK", f.URL)
+	path := filepath.Join(t.TempDir(), "t.yaml")
+	if err := os.WriteFile(path, []byte("providers: [{name: b, type: bedrock, region: us-west-2, api_key: bedrock-api-key}]\nmodels: [{match: \"*\", provider: b}]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Run(context.Background(), Options{Config: load(t, path), Client: f.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.check(t, "bedrock")
+	if p := r.Providers[0]; p.Error != nil || len(p.Models) != 1 || p.Models[0].ID != "anthropic.claude-x-v1:0" {
+		t.Errorf("report %+v, error %s", p, deref(p.Error))
+	}
+}

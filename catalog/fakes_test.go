@@ -31,8 +31,23 @@ type fakeAPI struct {
 
 func newFakeAPI(t *testing.T, auth func(r *http.Request, body []byte) error, routes map[string]http.HandlerFunc) *fakeAPI {
 	t.Helper()
-	f := &fakeAPI{}
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	f := &fakeAPI{Server: httptest.NewUnstartedServer(nil)}
+	f.Start()
+	f.serve(t, auth, routes)
+	return f
+}
+
+// newFakeTLSAPI is newFakeAPI over HTTPS (its Client trusts it).
+func newFakeTLSAPI(t *testing.T, auth func(r *http.Request, body []byte) error, routes map[string]http.HandlerFunc) *fakeAPI {
+	t.Helper()
+	f := &fakeAPI{Server: httptest.NewUnstartedServer(nil)}
+	f.StartTLS()
+	f.serve(t, auth, routes)
+	return f
+}
+
+func (f *fakeAPI) serve(t *testing.T, auth func(r *http.Request, body []byte) error, routes map[string]http.HandlerFunc) {
+	f.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if err := auth(r, body); err != nil {
 			f.mu.Lock()
@@ -50,9 +65,8 @@ func newFakeAPI(t *testing.T, auth func(r *http.Request, body []byte) error, rou
 			return
 		}
 		h(w, r)
-	}))
+	})
 	t.Cleanup(f.Close)
-	return f
 }
 
 // check fails t when a request was refused or none was made.
