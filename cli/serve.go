@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/tollgate/tollgate/gateway"
+	"github.com/tollgate/tollgate/internal/memlimit"
 )
 
 func init() { register("serve", "run the ext_proc service (-config FILE)", runServe) }
@@ -22,7 +23,12 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		return &ExitError{Code: 2, Err: fmt.Errorf("-config is required")}
 	}
 	log, level := gateway.NewLogger(stderr, "info")
-	g, err := gateway.New(gateway.Options{ConfigPath: *path, Logger: log, LogLevel: level, Listen: *listen, Admin: *adminAddr})
+	memLimit, source := memlimit.Configure()
+	if source != "none" {
+		log.Info("memory limit", "bytes", memLimit, "from", source)
+	}
+	g, err := gateway.New(gateway.Options{ConfigPath: *path, Logger: log, LogLevel: level, Listen: *listen, Admin: *adminAddr,
+		MemoryLimit: memLimit})
 	if err != nil {
 		return err
 	}

@@ -301,8 +301,9 @@ func TestBadResponseInput(t *testing.T) {
 			want: tokens{230, 1920, 412}},
 		{name: "not JSON in a JSON response", model: "gpt-4.1", contentType: "application/json",
 			chunks: [][]byte{[]byte(`{"usage":{"prompt_tokens":`)}, eos: true},
+		// Skipped and counted; the message_delta after it is still metered.
 		{name: "SSE line of 10 MB over max_event_size", model: "claude-opus-4-7", contentType: sse,
-			chunks: split(tenMB, 64<<10), eos: true, want: tokens{1000, 2000, 1}, meterErr: "event_too_large", maxAlloc: maxAlloc10MB},
+			chunks: split(tenMB, 64<<10), eos: true, want: tokens{1000, 2000, 500}, meterErr: "event_too_large", maxAlloc: maxAlloc10MB},
 		{name: "gzip bomb", model: "claude-opus-4-7", contentType: sse, encoding: "gzip",
 			chunks: split(gzipBomb(msgStart), 64<<10), eos: true, want: tokens{1000, 2000, 1}, meterErr: "decoded_too_large", maxAlloc: 64 << 20},
 		{name: "Anthropic SSE 1 byte per message", model: "claude-opus-4-7", contentType: sse,

@@ -23,6 +23,7 @@ type outcome struct {
 	// reported is the provider's own second count of the usage, if its stream has one.
 	reported    usage.Usage
 	hasReported bool
+	skipped     int // events over max_event_size, skipped by the meter (metering went on)
 	duration    time.Duration
 	ttft        time.Duration
 }
@@ -41,7 +42,7 @@ func (st *stream) finish(interrupted bool) *structpb.Struct {
 	o := outcome{interrupted: interrupted, duration: st.srv.now().Sub(st.start)}
 	if m := st.resp.meter; m != nil {
 		res := m.Finish()
-		o.usage, o.meterErr = res.Usage, res.Err
+		o.usage, o.meterErr, o.skipped = res.Usage, res.Err, res.Skipped
 		o.reported, o.hasReported = res.Reported, res.HasReported
 		if st.streamed && !res.FirstContentAt.IsZero() {
 			o.ttft = res.FirstContentAt.Sub(st.start)

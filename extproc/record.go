@@ -32,6 +32,9 @@ func (st *stream) record(o *outcome) {
 	if o.meterErr != nil {
 		m.MeteringErrors.WithLabelValues(prov, meterErrorReason(o.meterErr)).Inc()
 	}
+	if o.skipped > 0 {
+		m.MeteringErrors.WithLabelValues(prov, "event_too_large").Add(float64(o.skipped))
+	}
 	u := o.usage
 	for _, t := range []struct {
 		typ string
@@ -73,8 +76,6 @@ func operationName(st *stream) string {
 
 func meterErrorReason(err error) string {
 	switch {
-	case errors.Is(err, metering.ErrEventTooLarge):
-		return "event_too_large"
 	case errors.Is(err, metering.ErrDecodedTooLarge):
 		return "decoded_too_large"
 	case errors.Is(err, metering.ErrBodyTooLarge):

@@ -33,6 +33,9 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 		return st.reject(api.Errorf(http.StatusRequestEntityTooLarge,
 			"request body of %d bytes exceeds the gateway's limit of %d bytes", len(body), st.rt.Limits().MaxRequestBody))
 	}
+	if e := st.admitBody(len(body)); e != nil {
+		return st.reject(e)
+	}
 	model, apiErr := st.requestModel(body)
 	switch {
 	case apiErr != nil:

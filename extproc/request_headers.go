@@ -49,6 +49,9 @@ func (st *stream) onRequestHeaders(h *extprocv3.HttpHeaders) *extprocv3.Processi
 	if h.EndOfStream {
 		return st.reject(api.Errorf(http.StatusBadRequest, "request body is empty; a JSON body is required"))
 	}
+	if e := st.admitHeaders(); e != nil {
+		return st.reject(e)
+	}
 	st.phase = phaseAuthorized
 	return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_RequestHeaders{
 		RequestHeaders: &extprocv3.HeadersResponse{},

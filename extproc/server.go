@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tollgate/tollgate/internal/assembly"
+	"github.com/tollgate/tollgate/internal/config"
 	"github.com/tollgate/tollgate/internal/metrics"
 	"github.com/tollgate/tollgate/pricing"
 )
@@ -33,6 +34,8 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	models  modelLabels
+	// admission bounds the request-body bytes in flight (admission.go).
+	admission admission
 
 	// open counts streams in flight (for graceful shutdown and tests).
 	open sync.WaitGroup
@@ -49,6 +52,9 @@ type Options struct {
 	Logger   *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// MemoryLimit is the process's memory limit (memlimit.Configure); the default bound
+	// on request-body bytes in flight is a quarter of it. 0: none known.
+	MemoryLimit int64
 }
 
 // New creates a Server serving rt until SetRuntime swaps it.
@@ -59,6 +65,10 @@ func New(rt *assembly.Runtime, opts Options) *Server {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	s.admission.defaultLimit = DefaultInflightBodyBytes(opts.MemoryLimit)
+	if s.metrics != nil {
+		s.admission.rejected = func(reason string) { s.metrics.AdmissionRejections.WithLabelValues(reason).Inc() }
 	}
 	s.SetRuntime(rt)
 	return s
@@ -98,9 +108,19 @@ func (s *Server) Process(srv extprocv3.ExternalProcessor_ProcessServer) error {
 	st := newStream(s, s.runtime.Load())
 	st.ctx = srv.Context()
 	defer st.close()
+	idle := config.Duration(st.rt.Limits().StreamIdleTimeout)
 	for {
-		req, err := srv.Recv()
+		var req *extprocv3.ProcessingRequest
+		var err error
+		if st.phase < phaseForwarded && idle > 0 {
+			req, err = recvWithin(srv, idle)
+		} else {
+			req, err = srv.Recv()
+		}
 		if err != nil {
+			if errors.Is(err, errIdle) {
+				return status.Errorf(codes.DeadlineExceeded, "tollgate: no message for %v while the request was incomplete (limits.stream_idle_timeout)", idle)
+			}
 			if errors.Is(err, io.EOF) || status.Code(err) == codes.Canceled || status.Code(err) == codes.DeadlineExceeded {
 				return nil
 			}
@@ -113,5 +133,36 @@ func (s *Server) Process(srv extprocv3.ExternalProcessor_ProcessServer) error {
 		if err := srv.Send(resp); err != nil {
 			return err
 		}
+		if st.phase >= phaseForwarded {
+			st.release() // the body's reply is sent: this request holds no body any more
+		}
 	}
 }
+
+// recvWithin receives the next message, or gives up after d: a peer that sends request
+// headers and then nothing must not hold a stream (and its memory) for as long as it
+// likes. It is used for the request phase only — a response may legitimately pause for
+// minutes (a model thinking), and Envoy's own timeouts bound that — so the goroutine it
+// costs is paid twice per request, never per response chunk. After a timeout the handler
+// returns, which ends the stream, and the pending Recv returns with it.
+func recvWithin(srv extprocv3.ExternalProcessor_ProcessServer, d time.Duration) (*extprocv3.ProcessingRequest, error) {
+	type result struct {
+		req *extprocv3.ProcessingRequest
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		req, err := srv.Recv()
+		ch <- result{req, err}
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case r := <-ch:
+		return r.req, r.err
+	case <-t.C:
+		return nil, errIdle
+	}
+}
+
+var errIdle = errors.New("stream idle")

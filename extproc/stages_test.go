@@ -44,9 +44,9 @@ func tokensOf(t *testing.T, f *fixture, model string) usage.Usage {
 	return usage.Usage{Input: get("input"), Output: get("output"), CacheRead: get("cache_read"), CacheWrite: get("cache_write")}
 }
 
-// TestMeteringLimitKeepsTranslatedStream: an upstream event over max_event_size stops
-// metering (counted as event_too_large, the usage before it recorded) while the client
-// still gets every event, translated, byte for byte.
+// TestMeteringLimitKeepsTranslatedStream: an upstream event over max_event_size is
+// skipped by metering (counted as event_too_large; the usage before and after it
+// recorded) while the client still gets every event, translated, byte for byte.
 func TestMeteringLimitKeepsTranslatedStream(t *testing.T) {
 	isolateCloud(t, "AWS_ACCESS_KEY_ID", "AKIDSECURITYTEST", "AWS_SECRET_ACCESS_KEY", "aws-SECRET-static-key")
 	logs := &syncBuffer{}
@@ -66,9 +66,9 @@ func TestMeteringLimitKeepsTranslatedStream(t *testing.T) {
 	if n := testutil.CollectAndCount(f.metrics.MeteringErrors); n != 1 {
 		t.Errorf("%d metering error series, want 1", n)
 	}
-	seen := usage.Usage{Input: 12, Output: 1, CacheRead: 8192, CacheWrite: 2048} // message_start's
+	seen := usage.Usage{Input: 12, Output: 57, CacheRead: 8192, CacheWrite: 2048} // message_start's, then message_delta's
 	if got := tokensOf(t, f, "claude-via-bedrock"); got != seen {
-		t.Errorf("tokens = %+v, want what message_start reported, %+v", got, seen)
+		t.Errorf("tokens = %+v, want the whole stream's usage, %+v", got, seen)
 	}
 	checkMetadata(t, "metadata", md, seen)
 	if strings.Contains(logs.String(), "translating the response failed") {

@@ -45,6 +45,10 @@ type stream struct {
 	endpoint api.Endpoint
 	kind     api.Kind
 	identity keys.Identity
+	// reserved is this request's share of the in-flight body bytes (admission.go);
+	// retryAfter is set on a rejection the client should retry.
+	reserved   int64
+	retryAfter string
 	// authenticated is set once the client's key was accepted (or the gateway is open);
 	// no provider credential is injected without it.
 	authenticated bool
@@ -171,6 +175,11 @@ func (st *stream) reject(e *api.Error) *extprocv3.ProcessingResponse {
 		kind = guessKind(st.hdr.path)
 	}
 	resp := immediate(e.Status, "application/json", e.Body(kind), "tollgate_"+http.StatusText(e.Status))
+	if st.retryAfter != "" {
+		h := resp.GetImmediateResponse().Headers
+		h.SetHeaders = append(h.SetHeaders, setHeader("retry-after", st.retryAfter))
+	}
+	st.release()
 	st.finish(false)
 	return resp
 }
@@ -184,6 +193,7 @@ func (st *stream) close() {
 				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		}
 	}()
+	st.release()
 	if !st.done && st.hdr.path != "" {
 		st.finish(true)
 	}

@@ -46,6 +46,9 @@ type Options struct {
 	WatchInterval time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// MemoryLimit is the process's memory limit (memlimit.Configure; 0: none known):
+	// the default bound on request-body bytes in flight derives from it.
+	MemoryLimit int64
 }
 
 // Gateway is one running tollgate.
@@ -100,7 +103,7 @@ func New(opts Options) (*Gateway, error) {
 	}
 	g.commit(loaded, sum)
 	g.server = extproc.New(rt, extproc.Options{Metrics: g.metrics, Logger: g.log, Now: opts.Now,
-		Prices: g.prices, Unpriced: pricing.NewWarnOnce(g.log)})
+		Prices: g.prices, Unpriced: pricing.NewWarnOnce(g.log), MemoryLimit: opts.MemoryLimit})
 
 	creds, err := serverCredentials(loaded.Server.TLS, g.log)
 	if err != nil {
@@ -109,8 +112,14 @@ func New(opts Options) (*Gateway, error) {
 	gopts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(int(loaded.Limits.MaxRequestBody) + 1<<20),
 		grpc.MaxSendMsgSize(int(loaded.Limits.MaxRequestBody) + 1<<20),
-		// Envoy pings idle HTTP/2 connections; do not punish it for that.
+		// Envoy pings idle HTTP/2 connections; do not punish it for that, but close a
+		// peer that pings more often than every 5 s.
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}),
+		// Ping a silent connection after 2 minutes and drop it if the ping goes
+		// unanswered for 20 s: a vanished peer does not hold its streams forever.
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 2 * time.Minute, Timeout: 20 * time.Second}),
+		// Bound the streams (HTTP requests) one connection may hold open at once.
+		grpc.MaxConcurrentStreams(loaded.Limits.MaxConcurrentStreams),
 	}
 	if creds != nil {
 		gopts = append(gopts, grpc.Creds(creds))

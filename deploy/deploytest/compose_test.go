@@ -302,6 +302,7 @@ func providerNames(t *testing.T, b []byte) []string {
 // misspelt key fails here rather than being ignored by the test.
 type promConfig struct {
 	Global        map[string]string `json:"global"`
+	RuleFiles     []string          `json:"rule_files"`
 	ScrapeConfigs []struct {
 		JobName       string `json:"job_name"`
 		MetricsPath   string `json:"metrics_path"`

@@ -6,6 +6,10 @@
 // and the chart's) are read only through package envoy, strictly and into go-control-plane
 // types, as Envoy reads them.
 //
-// The only non-test export is KnownMetrics, the metric names, kinds and labels that tollgate
-// exports; the metrics package asserts the same set against its real registry.
+// The alert rules (deploy/prometheus/alerts.yaml) are checked the same way, run through
+// promtool, and compared with the chart's PrometheusRule.
+//
+// The non-test exports are KnownMetrics, the metric names, kinds and labels that tollgate
+// exports (the metrics package asserts the same set against its real registry), and
+// PlannedMetrics, the second-wave metrics that alerts may already use.
 package deploytest

@@ -22,7 +22,8 @@ type Metric struct {
 var genAILatencyLabels = []string{"gen_ai_provider_name", "gen_ai_request_model", "gen_ai_operation_name"}
 
 // KnownMetrics is every metric family tollgate exports, by name. Dashboards, alerts and docs
-// may reference only these; the metrics package checks its registry against this set.
+// may reference only these (alerts also PlannedMetrics); the metrics package checks its
+// registry against this set.
 var KnownMetrics = map[string]Metric{
 	"tollgate_tokens_total":                           {Counter, []string{"team", "model", "provider", "token_type"}},
 	"tollgate_reasoning_tokens_total":                 {Counter, []string{"team", "model", "provider"}},
@@ -31,6 +32,7 @@ var KnownMetrics = map[string]Metric{
 	"tollgate_unpriced_tokens_total":                  {Counter, []string{"model", "provider"}},
 	"tollgate_streams_interrupted_total":              {Counter, []string{"model", "provider"}},
 	"tollgate_credential_errors_total":                {Counter, []string{"provider"}},
+	"tollgate_admission_rejections_total":             {Counter, []string{"reason"}},
 	"tollgate_metering_errors_total":                  {Counter, []string{"provider", "reason"}},
 	"tollgate_usage_mismatch_total":                   {Counter, []string{"provider"}},
 	"tollgate_unrouted_requests_total":                {Counter, []string{"model"}},
@@ -43,4 +45,22 @@ var KnownMetrics = map[string]Metric{
 		"gen_ai_token_type", "gen_ai_provider_name", "gen_ai_request_model", "gen_ai_operation_name"}},
 	"gen_ai_server_request_duration_seconds":    {Histogram, genAILatencyLabels},
 	"gen_ai_server_time_to_first_token_seconds": {Histogram, genAILatencyLabels},
+}
+
+// PlannedMetrics are the second-wave metric families (DESIGN.md "Second wave") that tollgate
+// does not export yet. Alert rules may use them, so that an alert is ready when its metric
+// lands; the dashboard and the metrics package's registry test use only KnownMetrics. When a
+// metric is implemented, move it to KnownMetrics (and give it a dashboard panel).
+//
+// tollgate_budget_limit is not in DESIGN.md: it is the budget's limit in the unit of
+// tollgate_budget_remaining (USD or tokens), which the budget alert divides by.
+var PlannedMetrics = map[string]Metric{
+	"tollgate_unrouted_requests_total":          {Counter, []string{"model"}},
+	"tollgate_budget_rejections_total":          {Counter, []string{"budget", "team"}},
+	"tollgate_budget_remaining":                 {Gauge, []string{"budget", "team"}},
+	"tollgate_budget_limit":                     {Gauge, []string{"budget", "team"}},
+	"tollgate_ratelimit_errors_total":           {Counter, []string{"reason"}},
+	"tollgate_anthropic_betas_dropped_total":    {Counter, []string{"provider", "beta"}},
+	"tollgate_translation_dropped_fields_total": {Counter, []string{"from", "to", "field"}},
+	"tollgate_unmetered_responses_total":        {Counter, []string{"provider", "api"}},
 }

@@ -83,6 +83,16 @@ type Limits struct {
 	MaxDecompressed int64 `yaml:"max_decompressed"`
 	// CredentialTimeout bounds the wait for a cloud credential source.
 	CredentialTimeout string `yaml:"credential_timeout"`
+	// MaxInflightBodyBytes bounds the request-body bytes all requests in flight may hold
+	// at once; past it a request gets a fast 503. 0: a quarter of the process's memory
+	// limit (GOMEMLIMIT, or the container's), 1 GiB without one.
+	MaxInflightBodyBytes int64 `yaml:"max_inflight_body_bytes"`
+	// StreamIdleTimeout ends an ext_proc stream that sends nothing for this long (a peer
+	// that sent headers and went quiet holds no memory forever).
+	StreamIdleTimeout string `yaml:"stream_idle_timeout"`
+	// MaxConcurrentStreams bounds the ext_proc streams on one gRPC connection (each is
+	// one HTTP request through Envoy). Read at start only.
+	MaxConcurrentStreams uint32 `yaml:"max_concurrent_streams"`
 }
 
 // Server holds process settings.
@@ -117,6 +127,10 @@ const (
 	DefaultPriceTimeout    = "30s"
 	DefaultCredTimeout     = "5s"
 	DefaultShutdownGrace   = "30s"
+	DefaultStreamIdle      = "5m"
+	// DefaultMaxConcurrentStreams per connection: Envoy multiplexes many requests over a
+	// few connections to each tollgate pod.
+	DefaultMaxConcurrentStreams = 4096
 )
 
 func (f *File) applyDefaults() {
@@ -131,6 +145,10 @@ func (f *File) applyDefaults() {
 	def(&f.Pricing.Timeout, DefaultPriceTimeout)
 	def(&f.Limits.CredentialTimeout, DefaultCredTimeout)
 	def(&f.Server.ShutdownGrace, DefaultShutdownGrace)
+	def(&f.Limits.StreamIdleTimeout, DefaultStreamIdle)
+	if f.Limits.MaxConcurrentStreams == 0 {
+		f.Limits.MaxConcurrentStreams = DefaultMaxConcurrentStreams
+	}
 	def(&f.Server.LogLevel, "info")
 	if f.Limits.MaxRequestBody == 0 {
 		f.Limits.MaxRequestBody = DefaultMaxRequestBody

@@ -116,6 +116,7 @@ func (f *File) validate(unset map[string]bool) []string {
 		{"pricing.refresh", f.Pricing.Refresh},
 		{"pricing.timeout", f.Pricing.Timeout},
 		{"limits.credential_timeout", f.Limits.CredentialTimeout},
+		{"limits.stream_idle_timeout", f.Limits.StreamIdleTimeout},
 		{"server.shutdown_grace", f.Server.ShutdownGrace},
 	} {
 		if v, err := time.ParseDuration(d.val); err != nil || v <= 0 {
@@ -129,10 +130,14 @@ func (f *File) validate(unset map[string]bool) []string {
 		{"limits.max_request_body", f.Limits.MaxRequestBody},
 		{"limits.max_event_size", f.Limits.MaxEventSize},
 		{"limits.max_decompressed", f.Limits.MaxDecompressed},
+		{"limits.max_inflight_body_bytes", f.Limits.MaxInflightBodyBytes},
 	} {
 		if l.val < 0 {
 			add("%s: must be positive", l.key)
 		}
+	}
+	if n := f.Limits.MaxInflightBodyBytes; n > 0 && n < f.Limits.MaxRequestBody {
+		add("limits.max_inflight_body_bytes: %d is less than limits.max_request_body (%d): the largest request could never be admitted", n, f.Limits.MaxRequestBody)
 	}
 	switch f.Server.LogLevel {
 	case "debug", "info", "warn", "error":

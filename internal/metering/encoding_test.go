@@ -12,7 +12,6 @@ import (
 	"github.com/andybalholm/brotli"
 
 	"github.com/tollgate/tollgate/llm/api"
-	"github.com/tollgate/tollgate/llm/sse"
 )
 
 type encoder struct {
@@ -195,11 +194,11 @@ func TestMaxEventSize(t *testing.T) {
 		}
 		m := New(api.AnthropicMessages, "text/event-stream", enc, Limits{MaxEventBytes: 1024})
 		got := meter(m, chunks(b, 100))
-		if !errors.Is(got.Err, sse.ErrEventTooLarge) {
-			t.Fatalf("%q: Err = %v, want ErrEventTooLarge", enc, got.Err)
+		if got.Err != nil || got.Skipped != 1 {
+			t.Fatalf("%q: Err = %v, skipped %d; want the event skipped, not an error", enc, got.Err, got.Skipped)
 		}
-		if got.Usage.Input != 4 || got.Usage.Output != 1 {
-			t.Fatalf("%q: usage %+v, want the message_start counts only", enc, got.Usage)
+		if got.Usage.Input != 4 || got.Usage.Output != 9 {
+			t.Fatalf("%q: usage %+v, want message_start's input and the message_delta after the skipped event", enc, got.Usage)
 		}
 	}
 }

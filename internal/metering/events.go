@@ -17,14 +17,14 @@ func discardFramer(usage.Extractor, Limits) Framer { return discard{} }
 
 // Event meters one event of the body decoded by another stage: its SSE name ("" when
 // the framing has none) and data, valid only during the call. An event over
-// Limits.MaxEventBytes stops metering (ErrEventTooLarge). After an error or Finish it
-// does nothing.
+// Limits.MaxEventBytes is skipped and counted (Result.Skipped); metering goes on. After
+// an error or Finish it does nothing.
 func (m *Meter) Event(name string, data []byte) {
 	if m.err != nil || m.finished {
 		return
 	}
 	if len(data) > m.lim.MaxEventBytes {
-		m.err = ErrEventTooLarge
+		m.skipped++
 		return
 	}
 	m.ex.Event(name, data)

@@ -23,7 +23,8 @@ var (
 	ErrBodyTooLarge        = errors.New("metering: JSON body exceeds the buffering limit")
 	ErrDecodedTooLarge     = errors.New("metering: decoded body exceeds the decompression limit")
 	ErrUnsupportedEncoding = errors.New("metering: unsupported content-encoding")
-	// ErrEventTooLarge is an event over Limits.MaxEventBytes, whatever the framing (it
+	// ErrEventTooLarge names an event over Limits.MaxEventBytes, whatever the framing: it is
+	// skipped and counted in Result.Skipped, not an error that stops metering (it
 	// is the SSE parser's error).
 	ErrEventTooLarge = sse.ErrEventTooLarge
 )
@@ -70,10 +71,14 @@ type Result struct {
 	Usage usage.Usage
 	// Seen reports whether the response carried any usage.
 	Seen bool
-	// Err is the error that stopped metering early, if any (event too large,
-	// decompression limit, corrupt encoding). A stream cut short is not an error: the
-	// result then holds what was seen before the cut.
+	// Err is the error that stopped metering early, if any (decompression limit,
+	// corrupt encoding, a JSON body over the limit). A stream cut short is not an error:
+	// the result then holds what was seen before the cut.
 	Err error
+	// Skipped counts the events over Limits.MaxEventBytes: each is skipped (its bytes
+	// never held) and metering goes on with the next one, so the usage reported after
+	// it is still counted. The client's bytes are never affected.
+	Skipped int
 	// FirstContentAt is when the first output content was metered (during the Write of
 	// the chunk that completed it); zero when there was none, and for JSON bodies.
 	FirstContentAt time.Time
@@ -92,6 +97,7 @@ type Meter struct {
 	framer   Framer
 	dec      *decoder // nil when the body is not content-encoded
 	err      error
+	skipped  int // events skipped by Event for their size
 	finished bool
 	result   Result
 }
@@ -169,7 +175,11 @@ func (m *Meter) Finish() Result {
 		Usage:          m.ex.Usage(),
 		Seen:           m.ex.Seen(),
 		Err:            m.err,
+		Skipped:        m.skipped,
 		FirstContentAt: m.ex.first,
+	}
+	if s, ok := m.framer.(interface{ Skipped() int }); ok {
+		m.result.Skipped += s.Skipped()
 	}
 	if r, ok := m.ex.Extractor.(usage.Reporter); ok {
 		m.result.Reported, m.result.HasReported = r.Reported()

@@ -17,8 +17,11 @@ type Metrics struct {
 	UnpricedTokens     *prometheus.CounterVec // model, provider
 	StreamsInterrupted *prometheus.CounterVec // model, provider
 	CredentialErrors   *prometheus.CounterVec // provider
-	MeteringErrors     *prometheus.CounterVec // provider, reason
-	UsageMismatch      *prometheus.CounterVec // provider
+	// AdmissionRejections counts requests refused with 503 before tollgate took their
+	// body (reason: inflight_body_bytes).
+	AdmissionRejections *prometheus.CounterVec // reason
+	MeteringErrors      *prometheus.CounterVec // provider, reason
+	UsageMismatch       *prometheus.CounterVec // provider
 	// UnroutedRequests counts requests refused because no rule matched their model,
 	// labelled with the name only when the price table knows it (else "other").
 	UnroutedRequests *prometheus.CounterVec // model
@@ -70,6 +73,8 @@ func New(reg prometheus.Registerer) *Metrics {
 			"model", "provider"),
 		CredentialErrors: counter("tollgate_credential_errors_total",
 			"Requests refused because a provider's credential source failed.", "provider"),
+		AdmissionRejections: counter("tollgate_admission_rejections_total",
+			"Requests refused with a fast 503 because accepting them would exceed a bound (reason: inflight_body_bytes).", "reason"),
 		MeteringErrors: counter("tollgate_metering_errors_total",
 			"Responses whose metering stopped early (event too large, bad frame, decompression cap); the client's response is unaffected.",
 			"provider", "reason"),
@@ -92,7 +97,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	}
 	reg.MustRegister(m.UnroutedRequests)
 	reg.MustRegister(m.Tokens, m.ReasoningTokens, m.CostUSD, m.Requests, m.UnpricedTokens,
-		m.StreamsInterrupted, m.CredentialErrors, m.MeteringErrors, m.UsageMismatch,
+		m.StreamsInterrupted, m.CredentialErrors, m.AdmissionRejections, m.MeteringErrors, m.UsageMismatch,
 		m.ReloadSuccess, m.ReloadTimestamp, m.GenAITokenUsage, m.GenAIDuration, m.GenAITTFT)
 	return m
 }

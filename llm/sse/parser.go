@@ -12,8 +12,11 @@ import (
 	"errors"
 )
 
-// ErrEventTooLarge reports that one event needed more than the parser's maximum event
-// size. The parser stops at that point: later writes are ignored.
+// ErrEventTooLarge names an event that needed more than the parser's maximum event
+// size. The parser does not stop for it: the event is skipped (never delivered, its
+// bytes not held) up to the blank line that ends it, counted in Skipped, and parsing
+// goes on with the next event — so the usage a stream reports after one huge event is
+// still seen.
 var ErrEventTooLarge = errors.New("sse: event exceeds the maximum event size")
 
 // DefaultMaxEventSize is the event size limit used when NewParser is given 0.
@@ -40,8 +43,15 @@ type Parser struct {
 
 	skipLF bool // the previous chunk ended with '\r': a leading '\n' belongs to it
 	bom    int  // bytes of a leading UTF-8 BOM matched so far; -1 once past the start
-	err    error
+
+	// skipping: the event being read went over the limit; its lines are dropped until
+	// the blank line that ends it. midLine: bytes of the current (dropped) line were seen.
+	skipping, midLine bool
+	skipped           int
 }
+
+// Skipped is the number of events skipped for being over the maximum event size.
+func (p *Parser) Skipped() int { return p.skipped }
 
 var bomBytes = []byte{0xEF, 0xBB, 0xBF}
 
@@ -56,15 +66,10 @@ func NewParser(maxEvent int, on Handler) *Parser {
 	return &Parser{on: on, max: maxEvent}
 }
 
-// Err returns the error that stopped the parser, if any.
-func (p *Parser) Err() error { return p.err }
-
 // Write parses the next piece of the stream, calling the handler for every event it
-// completes. After an error every Write returns that error and does nothing.
+// completes. An event over the maximum size is skipped (see ErrEventTooLarge), not an
+// error; the error return is kept for the Framer interface and is always nil.
 func (p *Parser) Write(chunk []byte) error {
-	if p.err != nil {
-		return p.err
-	}
 	if p.bom >= 0 {
 		chunk = p.stripBOM(chunk)
 		if p.bom >= 0 {
@@ -80,36 +85,49 @@ func (p *Parser) Write(chunk []byte) error {
 	for len(chunk) > 0 {
 		end, next := lineEnd(chunk)
 		if end < 0 {
-			return p.carry(chunk)
+			if p.skipping {
+				p.midLine = true // the rest of a dropped line: not held
+				return nil
+			}
+			p.carry(chunk)
+			return nil
 		}
 		if next > len(chunk) { // a '\r' ends the chunk: the '\n' may open the next one
 			p.skipLF = true
 			next = len(chunk)
 		}
 		line := chunk[:end]
+		chunk = chunk[next:]
+		if p.skipping {
+			// Only a blank line (no bytes since the last terminator) ends the dropped event.
+			if end == 0 && !p.midLine {
+				p.skipping = false
+			}
+			p.midLine = false
+			continue
+		}
 		if len(p.line) > 0 {
-			if err := p.carry(line); err != nil {
-				return err
+			if !p.carry(line) {
+				p.midLine = false // the terminator ended the dropped line
+				continue
 			}
 			line = p.line
 		} else if len(p.data)+len(line) > p.max {
-			return p.fail()
+			p.skip(false)
+			continue
 		}
 		p.processLine(line)
 		p.line = p.line[:0]
-		if p.err != nil {
-			return p.err
-		}
-		chunk = chunk[next:]
 	}
 	return nil
 }
 
 // Finish ends the stream. Following the WHATWG rules, an event that was not terminated
-// by a blank line is discarded. It returns the parser's error, if any.
+// by a blank line is discarded. It always returns nil (see Write).
 func (p *Parser) Finish() error {
 	p.line, p.data, p.hasData, p.name = p.line[:0], p.data[:0], false, ""
-	return p.err
+	p.skipping, p.midLine = false, false
+	return nil
 }
 
 // lineEnd finds the first line terminator in b: end is the index where the line ends
@@ -137,19 +155,25 @@ func lineEnd(b []byte) (end, next int) {
 	return lf, lf + 1
 }
 
-// carry appends part of an unfinished line to the carried line, within the size limit.
-func (p *Parser) carry(b []byte) error {
+// carry appends part of an unfinished line to the carried line, within the size limit;
+// past it the event is skipped (false), the line counted as begun.
+func (p *Parser) carry(b []byte) bool {
 	if len(p.data)+len(p.line)+len(b) > p.max {
-		return p.fail()
+		p.skip(true)
+		return false
 	}
 	p.line = append(p.line, b...)
-	return nil
+	return true
 }
 
-func (p *Parser) fail() error {
-	p.err = ErrEventTooLarge
-	p.line, p.data = nil, nil
-	return p.err
+// skip drops the event being built, which went over the limit, and drops its remaining
+// lines up to the blank line that ends it. midLine says whether the current line has
+// begun (its bytes are dropped too). The buffers are released: a huge event's memory
+// does not stay with the stream.
+func (p *Parser) skip(midLine bool) {
+	p.skipped++
+	p.skipping, p.midLine = true, midLine
+	p.line, p.data, p.hasData, p.name = nil, nil, false, ""
 }
 
 // stripBOM removes a UTF-8 byte order mark at the very start of the stream, which may
@@ -195,7 +219,7 @@ func (p *Parser) processLine(line []byte) {
 	switch string(field) {
 	case "data":
 		if len(p.data)+len(value)+1 > p.max {
-			p.fail()
+			p.skip(false) // the line has ended: the next blank line ends the event
 			return
 		}
 		p.data = append(p.data, value...)

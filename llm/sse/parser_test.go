@@ -2,7 +2,6 @@ package sse
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -15,21 +14,21 @@ type event struct {
 
 // collect parses the stream written in the given pieces and returns the events and the
 // first error.
-func collect(max int, pieces ...[]byte) ([]event, error) {
+// collect parses pieces and returns the events and how many were skipped for size.
+func collect(max int, pieces ...[]byte) ([]event, int) {
 	var got []event
 	p := NewParser(max, func(name string, data []byte) {
 		got = append(got, event{name, string(data)})
 	})
-	var err error
 	for _, c := range pieces {
-		if e := p.Write(c); e != nil && err == nil {
-			err = e
+		if err := p.Write(c); err != nil {
+			panic(err) // Write never fails
 		}
 	}
-	if e := p.Finish(); e != nil && err == nil {
-		err = e
+	if err := p.Finish(); err != nil {
+		panic(err)
 	}
-	return got, err
+	return got, p.Skipped()
 }
 
 // splits returns the ways of feeding s checked by every test: whole, in two pieces at
@@ -90,9 +89,9 @@ func TestParser(t *testing.T) {
 		}
 		for ending, in := range endings {
 			for how, pieces := range splits([]byte(in)) {
-				got, err := collect(0, pieces...)
-				if err != nil {
-					t.Fatalf("%s/%s/%s: error %v", tt.name, ending, how, err)
+				got, skipped := collect(0, pieces...)
+				if skipped != 0 {
+					t.Fatalf("%s/%s/%s: %d events skipped", tt.name, ending, how, skipped)
 				}
 				if !reflect.DeepEqual(got, tt.want) {
 					t.Fatalf("%s/%s/%s: got %q, want %q", tt.name, ending, how, got, tt.want)
@@ -106,35 +105,39 @@ func TestParserMaxEventSize(t *testing.T) {
 	const max = 64
 	big := strings.Repeat("x", max)
 	tests := []struct {
-		name    string
-		in      string
-		want    []event
-		wantErr error
+		name        string
+		in          string
+		want        []event
+		wantSkipped int
 	}{
 		// The held bytes are the data so far plus the raw line: "data:" and 59 bytes.
 		{name: "largest line that fits", in: "data:" + big[:max-5] + "\n\ndata: after\n\n",
 			want: []event{{"", big[:max-5]}, {"", "after"}}},
-		{name: "one byte more", in: "data:" + big[:max-4] + "\n\ndata: after\n\n",
-			wantErr: ErrEventTooLarge},
+		{name: "one byte more: skipped, the next event still delivered", in: "data:" + big[:max-4] + "\n\ndata: after\n\n",
+			want: []event{{"", "after"}}, wantSkipped: 1},
 		// Second line: held data "0123456789\n" (11) + raw line (5+48) = 64.
 		{name: "largest two-line event", in: "data:0123456789\ndata:" + big[:48] + "\n\n",
 			want: []event{{"", "0123456789\n" + big[:48]}}},
-		{name: "two-line event one byte over", in: "data:0123456789\ndata:" + big[:49] + "\n\n",
-			wantErr: ErrEventTooLarge},
-		{name: "one data line too large", in: "data: ok\n\ndata:" + big + "\n\ndata: after\n\n",
-			want: []event{{"", "ok"}}, wantErr: ErrEventTooLarge},
-		{name: "many data lines too large", in: strings.Repeat("data: 0123456789\n", 6) + "\n",
-			wantErr: ErrEventTooLarge},
+		{name: "two-line event one byte over", in: "data:0123456789\ndata:" + big[:49] + "\n\nevent: usage\ndata: u\n\n",
+			want: []event{{"usage", "u"}}, wantSkipped: 1},
+		{name: "one data line too large between two events", in: "data: ok\n\ndata:" + big + "\n\ndata: after\n\n",
+			want: []event{{"", "ok"}, {"", "after"}}, wantSkipped: 1},
+		{name: "the rest of a skipped event is dropped", in: "data:" + big + "\ndata: tail of it\nevent: x\n\ndata: next\n\n",
+			want: []event{{"", "next"}}, wantSkipped: 1},
+		{name: "many data lines too large", in: strings.Repeat("data: 0123456789\n", 6) + "\ndata: after\n\n",
+			want: []event{{"", "after"}}, wantSkipped: 1},
 		{name: "an unfinished line too large", in: "data: ok\n\n:" + big + big,
-			want: []event{{"", "ok"}}, wantErr: ErrEventTooLarge},
+			want: []event{{"", "ok"}}, wantSkipped: 1},
+		{name: "two huge events", in: "data:" + big + "\n\ndata:" + big + big + "\n\ndata: end\n\n",
+			want: []event{{"", "end"}}, wantSkipped: 2},
 		{name: "small events never accumulate", in: strings.Repeat("data: 0123456789\n\n", 50),
 			want: repeatEvent(event{"", "0123456789"}, 50)},
 	}
 	for _, tt := range tests {
 		for how, pieces := range splits([]byte(tt.in)) {
-			got, err := collect(max, pieces...)
-			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
-				t.Fatalf("%s/%s: error %v, want %v", tt.name, how, err, tt.wantErr)
+			got, skipped := collect(max, pieces...)
+			if skipped != tt.wantSkipped {
+				t.Fatalf("%s/%s: skipped %d, want %d", tt.name, how, skipped, tt.wantSkipped)
 			}
 			if len(got) != len(tt.want) || (len(got) > 0 && !reflect.DeepEqual(got, tt.want)) {
 				t.Fatalf("%s/%s: got %q, want %q", tt.name, how, got, tt.want)
@@ -151,20 +154,21 @@ func repeatEvent(e event, n int) []event {
 	return out
 }
 
-func TestParserStopsAfterError(t *testing.T) {
+// TestSkippedEventReleasesItsMemory: a 10 MB event is not held (the buffers are let
+// go), and the parser serves the events that follow.
+func TestSkippedEventReleasesItsMemory(t *testing.T) {
 	calls := 0
-	p := NewParser(8, func(string, []byte) { calls++ })
-	if err := p.Write([]byte("data: 0123456789\n\n")); !errors.Is(err, ErrEventTooLarge) {
-		t.Fatalf("Write error = %v, want ErrEventTooLarge", err)
+	p := NewParser(1<<10, func(string, []byte) { calls++ })
+	huge := []byte("data: " + strings.Repeat("x", 10<<20) + "\n\n")
+	for i := 0; i < len(huge); i += 64 << 10 {
+		_ = p.Write(huge[i:min(i+64<<10, len(huge))])
+		if cap(p.line) > 1<<10 || cap(p.data) > 1<<10 {
+			t.Fatalf("holding %d + %d bytes of a skipped event", cap(p.line), cap(p.data))
+		}
 	}
-	if err := p.Write([]byte("data: a\n\n")); !errors.Is(err, ErrEventTooLarge) {
-		t.Fatalf("later Write error = %v, want ErrEventTooLarge", err)
-	}
-	if !errors.Is(p.Err(), ErrEventTooLarge) || !errors.Is(p.Finish(), ErrEventTooLarge) {
-		t.Fatalf("Err/Finish do not report the error")
-	}
-	if calls != 0 {
-		t.Fatalf("handler called %d times after the error", calls)
+	_ = p.Write([]byte("data: after\n\n"))
+	if calls != 1 || p.Skipped() != 1 {
+		t.Fatalf("calls %d, skipped %d", calls, p.Skipped())
 	}
 }
 
@@ -177,8 +181,8 @@ func TestParserLongLine(t *testing.T) {
 		n := min(1000, len(rest))
 		pieces, rest = append(pieces, rest[:n]), rest[n:]
 	}
-	got, err := collect(2<<20, pieces...)
-	if err != nil || len(got) != 1 || got[0].Data != string(long) {
-		t.Fatalf("got %d events, err %v", len(got), err)
+	got, skipped := collect(2<<20, pieces...)
+	if skipped != 0 || len(got) != 1 || got[0].Data != string(long) {
+		t.Fatalf("got %d events, %d skipped", len(got), skipped)
 	}
 }
