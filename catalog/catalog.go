@@ -39,12 +39,12 @@ type Report struct {
 	cls *classifier
 }
 
-// Provider is one provider's catalog. Error is nil when the catalog was fetched, and
-// then Models holds it, sorted by id.
+// Provider is one provider's catalog. Error is "" when the catalog was fetched, and
+// then Models holds it, sorted by id; otherwise Models is empty.
 type Provider struct {
 	Name   string  `json:"name"`
 	Type   string  `json:"type"`
-	Error  *string `json:"error"`
+	Error  string  `json:"error"`
 	Models []Model `json:"models"`
 }
 
@@ -66,7 +66,7 @@ type Model struct {
 func (r Report) Failed() int {
 	n := 0
 	for _, p := range r.Providers {
-		if p.Error != nil {
+		if p.Error != "" {
 			n++
 		}
 	}
@@ -156,9 +156,8 @@ func (o Options) list(ctx context.Context, l *config.Loaded, i int, cls *classif
 	res := Provider{Name: p.Name, Type: p.Type, Models: []Model{}}
 	ids, err := o.fetch(ctx, l, i)
 	if err != nil {
-		msg := err.Error()
-		res.Error = &msg
-		o.Logger.Warn("model catalog not fetched", "provider", p.Name, "err", msg)
+		res.Error = err.Error()
+		o.Logger.Warn("model catalog not fetched", "provider", p.Name, "err", res.Error)
 		return res
 	}
 	sort.Strings(ids)

@@ -29,8 +29,8 @@ func (r Report) YAML() []byte {
 	n := 0
 	suggested := map[string]string{} // name → provider
 	for _, p := range r.Providers {
-		if p.Error != nil {
-			fmt.Fprintf(&b, "# %s (%s): catalog not fetched: %s\n", p.Name, p.Type, oneLine(*p.Error))
+		if p.Error != "" {
+			fmt.Fprintf(&b, "# %s (%s): catalog not fetched: %s\n", p.Name, p.Type, oneLine(p.Error))
 			continue
 		}
 		for _, m := range p.Models {
@@ -82,8 +82,8 @@ func (r Report) Text() []byte {
 	tw.Flush()
 	var none, listed int
 	for _, p := range r.Providers {
-		if p.Error != nil {
-			fmt.Fprintf(&b, "error: %s (%s): %s\n", p.Name, p.Type, oneLine(*p.Error))
+		if p.Error != "" {
+			fmt.Fprintf(&b, "error: %s (%s): %s\n", p.Name, p.Type, oneLine(p.Error))
 			continue
 		}
 		listed += len(p.Models)

@@ -21,12 +21,12 @@ func sampleReport() Report {
 			{ID: "global.anthropic.claude-opus-4-5-20251101-v1:0", Route: RouteNone, Priced: true},
 			{ID: "jp.anthropic.claude-next-v1:0", Route: RouteNone},
 		}},
-		{Name: "openai", Type: "openai", Error: &msg, Models: []Model{}},
+		{Name: "openai", Type: "openai", Error: msg, Models: []Model{}},
 	}}
 }
 
 // TestJSONShape: exactly {"providers":[{"name","type","error","models":[{"id","route",
-// "client_model","rule","priced"}]}]}, every key present, error null when fetched.
+// "client_model","rule","priced"}]}]}, every key present, error "" when fetched.
 func TestJSONShape(t *testing.T) {
 	var doc struct {
 		Providers []map[string]json.RawMessage `json:"providers"`
@@ -52,7 +52,7 @@ func TestJSONShape(t *testing.T) {
 			}
 		}
 	}
-	if string(doc.Providers[0]["error"]) != "null" || string(doc.Providers[2]["models"]) != "[]" {
+	if string(doc.Providers[0]["error"]) != `""` || string(doc.Providers[2]["models"]) != "[]" {
 		t.Errorf("error %s, failed models %s", doc.Providers[0]["error"], doc.Providers[2]["models"])
 	}
 }

@@ -65,8 +65,8 @@ func TestModelsCommand(t *testing.T) {
 	code, out, errs := run("models", "-config", mixed, "-o", "json")
 	var r struct {
 		Providers []struct {
-			Name   string  `json:"name"`
-			Error  *string `json:"error"`
+			Name   string `json:"name"`
+			Error  string `json:"error"`
 			Models []struct {
 				ID    string `json:"id"`
 				Route string `json:"route"`
@@ -76,8 +76,8 @@ func TestModelsCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("not one JSON document: %v\n%s", err, out)
 	}
-	if code != 1 || len(r.Providers) != 2 || r.Providers[0].Error != nil || len(r.Providers[0].Models) != 2 ||
-		r.Providers[1].Error == nil || !strings.Contains(errs, "1 of 2 provider catalogs could not be fetched") {
+	if code != 1 || len(r.Providers) != 2 || r.Providers[0].Error != "" || len(r.Providers[0].Models) != 2 ||
+		r.Providers[1].Error == "" || !strings.Contains(errs, "1 of 2 provider catalogs could not be fetched") {
 		t.Errorf("exit %d, report %+v, stderr %s", code, r, errs)
 	}
 }
