@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -175,15 +174,13 @@ func fakeGoogle(t *testing.T) *mock.TokenServer {
 	}
 	ts := mock.NewTokenServer(key, "my-proj")
 	t.Cleanup(ts.Close)
-	sa, err := ts.ServiceAccountJSON()
+	dir := t.TempDir()
+	path, err := ts.WriteServiceAccount(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "sa.json")
-	if err := os.WriteFile(path, sa, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", path)
+	t.Setenv("CLOUDSDK_CONFIG", dir) // never gcloud's own credentials
 	return ts
 }
 
