@@ -206,3 +206,23 @@ func TestUnknownProvider(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestNoRedirect: a catalog that redirects is an error, and the key never reaches the
+// other host.
+func TestNoRedirect(t *testing.T) {
+	other := newFakeAPI(t, func(r *http.Request, _ []byte) error {
+		if r.Header.Get("authorization") != "" {
+			t.Errorf("the key followed the redirect")
+		}
+		return nil
+	}, map[string]http.HandlerFunc{"/v1/models": func(w http.ResponseWriter, r *http.Request) { writeJSON(w, map[string]any{"data": []any{}}) }})
+	r := runOne(t, "openai", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/v1/models", http.StatusFound)
+	}, Limits{})
+	if e := r.Providers[0].Error; !strings.Contains(e, "redirected to "+other.URL+"/v1/models: not followed") {
+		t.Errorf("error %q", e)
+	}
+	if len(other.log()) != 0 {
+		t.Errorf("the other host was asked: %v", other.log())
+	}
+}

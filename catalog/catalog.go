@@ -93,8 +93,8 @@ type Options struct {
 	// Provider lists only the provider of that name ("" lists every one); Run reports
 	// an unknown name as an error.
 	Provider string
-	// Client makes the catalog requests; nil uses a plain client (each listing is bounded
-	// by Limits.Timeout).
+	// Client makes the catalog requests (nil: a plain client); each listing is bounded by
+	// Limits.Timeout, and no redirect is followed.
 	Client *http.Client
 	Limits Limits // zero fields take DefaultLimits
 	Logger *slog.Logger
@@ -135,9 +135,17 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		return Report{}, err
 	}
 	o.Limits = o.Limits.orDefault()
-	if o.Client == nil {
-		o.Client = &http.Client{}
+	// Catalog APIs answer where they are asked. A redirect would carry the provider's key
+	// in x-api-key, api-key or x-goog-api-key (headers Go forwards to any host), so none
+	// is followed.
+	c := http.Client{}
+	if o.Client != nil {
+		c = *o.Client
 	}
+	c.CheckRedirect = func(r *http.Request, _ []*http.Request) error {
+		return fmt.Errorf("redirected to %s: not followed (it would carry the credential)", redact(r.URL))
+	}
+	o.Client = &c
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
