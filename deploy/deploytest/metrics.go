@@ -55,7 +55,6 @@ var KnownMetrics = map[string]Metric{
 // tollgate_budget_limit is not in DESIGN.md: it is the budget's limit in the unit of
 // tollgate_budget_remaining (USD or tokens), which the budget alert divides by.
 var PlannedMetrics = map[string]Metric{
-	"tollgate_unrouted_requests_total":          {Counter, []string{"model"}},
 	"tollgate_budget_rejections_total":          {Counter, []string{"budget", "team"}},
 	"tollgate_budget_remaining":                 {Gauge, []string{"budget", "team"}},
 	"tollgate_budget_limit":                     {Gauge, []string{"budget", "team"}},
