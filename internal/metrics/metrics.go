@@ -26,6 +26,9 @@ type Metrics struct {
 	GenAITokenUsage *prometheus.HistogramVec // gen_ai_token_type, gen_ai_provider_name, gen_ai_request_model, gen_ai_operation_name
 	GenAIDuration   *prometheus.HistogramVec // gen_ai_provider_name, gen_ai_request_model, gen_ai_operation_name
 	GenAITTFT       *prometheus.HistogramVec // same
+
+	// Budget: the budgets and the rate-limit service (budget.go).
+	Budget *Budget
 }
 
 // Token types, the values of the token_type label.
@@ -84,6 +87,8 @@ func New(reg prometheus.Registerer) *Metrics {
 		GenAITTFT: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "gen_ai_server_time_to_first_token_seconds",
 			Help: "OpenTelemetry GenAI gen_ai.server.time_to_first_token: from request headers to the first output content of a stream.", Buckets: ttftBuckets}, genai),
 	}
+	m.Budget = newBudget()
+	reg.MustRegister(m.Budget.collectors()...)
 	reg.MustRegister(m.Tokens, m.ReasoningTokens, m.CostUSD, m.Requests, m.UnpricedTokens,
 		m.StreamsInterrupted, m.CredentialErrors, m.MeteringErrors, m.UsageMismatch,
 		m.ReloadSuccess, m.ReloadTimestamp, m.GenAITokenUsage, m.GenAIDuration, m.GenAITTFT)
