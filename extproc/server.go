@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tollgate/tollgate/internal/assembly"
+	"github.com/tollgate/tollgate/internal/budget"
 	"github.com/tollgate/tollgate/internal/metrics"
 	"github.com/tollgate/tollgate/pricing"
 )
@@ -33,6 +34,7 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	models  modelLabels
+	budgets *budget.Service
 
 	// open counts streams in flight (for graceful shutdown and tests).
 	open sync.WaitGroup
@@ -49,11 +51,14 @@ type Options struct {
 	Logger   *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Budgets checks and charges the budgets of each request's config (its Runtime's
+	// Budgets); nil when no rate-limit service is configured: no budget is enforced.
+	Budgets *budget.Service
 }
 
 // New creates a Server serving rt until SetRuntime swaps it.
 func New(rt *assembly.Runtime, opts Options) *Server {
-	s := &Server{metrics: opts.Metrics, prices: opts.Prices, warn: opts.Unpriced, log: opts.Logger, now: opts.Now}
+	s := &Server{metrics: opts.Metrics, prices: opts.Prices, warn: opts.Unpriced, log: opts.Logger, now: opts.Now, budgets: opts.Budgets}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -96,6 +101,7 @@ func (s *Server) Process(srv extprocv3.ExternalProcessor_ProcessServer) error {
 	defer func() { s.live.Add(-1); s.open.Done() }()
 
 	st := newStream(s, s.runtime.Load())
+	st.ctx = srv.Context() // a budget check ends when Envoy drops the stream
 	defer st.close()
 	for {
 		req, err := srv.Recv()

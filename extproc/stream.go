@@ -1,17 +1,20 @@
 package extproc
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"time"
 
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/tollgate/tollgate/internal/assembly"
+	"github.com/tollgate/tollgate/internal/budget"
 	"github.com/tollgate/tollgate/internal/keys"
 	"github.com/tollgate/tollgate/internal/provider"
 	"github.com/tollgate/tollgate/internal/routing"
@@ -23,6 +26,8 @@ import (
 // goroutine running Process and is not safe for concurrent use.
 type stream struct {
 	srv *Server
+	// ctx is the gRPC stream's: it ends when Envoy gives up on the request.
+	ctx context.Context
 	rt  *assembly.Runtime
 	// local holds the bodies answered without a provider, rendered from rt.
 	local *snapshot
@@ -51,6 +56,9 @@ type stream struct {
 	// billed as fast unless the response reports the speed that served it.
 	fastRequested bool
 	routed        bool // a provider was chosen (labels are safe to use)
+	// budget is the request's budget accounting (budget.go): nil when no budget
+	// applies, or once charged.
+	budget *budget.Request
 
 	// Response side.
 	resp  response
@@ -62,7 +70,7 @@ type stream struct {
 }
 
 func newStream(s *Server, snap *snapshot) *stream {
-	st := &stream{srv: s, rt: snap.rt, local: snap, log: s.log, start: s.now()}
+	st := &stream{srv: s, ctx: context.Background(), rt: snap.rt, local: snap, log: s.log, start: s.now()}
 	if s.prices != nil {
 		st.prices = s.prices.Current()
 	}
@@ -156,13 +164,16 @@ func (st *stream) handle(req *extprocv3.ProcessingRequest) (*extprocv3.Processin
 }
 
 // reject answers the client with an error in its own API's shape, and records it.
-func (st *stream) reject(e *api.Error) *extprocv3.ProcessingResponse {
+func (st *stream) reject(e *api.Error) *extprocv3.ProcessingResponse { return st.rejectWith(e) }
+
+// rejectWith is reject with more headers on the reply (retry-after).
+func (st *stream) rejectWith(e *api.Error, headers ...*corev3.HeaderValueOption) *extprocv3.ProcessingResponse {
 	st.code = e.Status
 	kind := st.kind
 	if kind == api.Unknown && st.endpoint.Kind == api.Unknown {
 		kind = guessKind(st.hdr.path)
 	}
-	resp := immediate(e.Status, "application/json", e.Body(kind), "tollgate_"+http.StatusText(e.Status))
+	resp := immediate(e.Status, "application/json", e.Body(kind), "tollgate_"+http.StatusText(e.Status), headers...)
 	st.finish(false)
 	return resp
 }
