@@ -24,7 +24,7 @@ const sdkRetryLimit = 60
 // budget that applies. It returns the local reply that refuses the request, or nil to
 // go on. With no budget that applies it costs nothing: Begin returns nil.
 func (st *stream) checkBudgets(model string) *extprocv3.ProcessingResponse {
-	st.budget = st.srv.budgets.Begin(st.rt.Budgets(), st.identity.Team, st.identity.Name, model)
+	st.budget = st.srv.budgets.Load().Begin(st.rt.Budgets(), st.identity.Team, st.identity.Name, model)
 	if st.budget == nil {
 		return nil
 	}

@@ -34,7 +34,8 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	models  modelLabels
-	budgets *budget.Service
+	// budgets is the process's rate-limit service (nil: none configured).
+	budgets atomic.Pointer[budget.Service]
 
 	// open counts streams in flight (for graceful shutdown and tests).
 	open sync.WaitGroup
@@ -58,7 +59,8 @@ type Options struct {
 
 // New creates a Server serving rt until SetRuntime swaps it.
 func New(rt *assembly.Runtime, opts Options) *Server {
-	s := &Server{metrics: opts.Metrics, prices: opts.Prices, warn: opts.Unpriced, log: opts.Logger, now: opts.Now, budgets: opts.Budgets}
+	s := &Server{metrics: opts.Metrics, prices: opts.Prices, warn: opts.Unpriced, log: opts.Logger, now: opts.Now}
+	s.budgets.Store(opts.Budgets)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -72,6 +74,11 @@ func New(rt *assembly.Runtime, opts Options) *Server {
 // SetRuntime atomically swaps the config; streams in flight keep the one they started
 // with. The bodies tollgate answers itself are rendered here, once per Runtime.
 func (s *Server) SetRuntime(rt *assembly.Runtime) { s.runtime.Store(newSnapshot(rt, s.now())) }
+
+// SetBudgets sets the rate-limit service that checks and charges budgets, for a
+// gateway that dials it after the first config (a reload that adds a ratelimit
+// section); requests in flight keep the one they started with.
+func (s *Server) SetBudgets(svc *budget.Service) { s.budgets.Store(svc) }
 
 // Runtime returns the current config.
 func (s *Server) Runtime() *assembly.Runtime { return s.runtime.Load().rt }
