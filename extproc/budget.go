@@ -22,8 +22,12 @@ const sdkRetryLimit = 60
 // checkBudgets runs after routing and authentication and before the provider sees the
 // request (no credential is injected for a refused one): one check call covering every
 // budget that applies. It returns the local reply that refuses the request, or nil to
-// go on. With no budget that applies it costs nothing: Begin returns nil.
+// go on. With no budget that applies it costs nothing: Begin returns nil. Token-counting
+// calls are not billed, so no budget counts or refuses them.
 func (st *stream) checkBudgets(model string) *extprocv3.ProcessingResponse {
+	if st.kind.CountsTokens() {
+		return nil
+	}
 	st.budget = st.srv.budgets.Load().Begin(st.rt.Budgets(), st.identity.Team, st.identity.Name, model)
 	if st.budget == nil {
 		return nil

@@ -136,6 +136,19 @@ func TestBudgetSpentRefuses(t *testing.T) {
 	}
 	streamed(t, f, "bob-key", "claude-sonnet-4-5-20250929") // research's own counter
 
+	// Token counting is not billed: no budget refuses it, and it makes no call.
+	calls := len(fake.Requests())
+	body := []byte(`{"model":"claude-haiku-4-5","messages":[]}`)
+	ex := f.open(t)
+	ex.send(post("/v1/messages/count_tokens", body, "x-api-key", aliceKey))
+	if resp := ex.send(requestBody(body)); resp.GetRequestBody() == nil {
+		t.Errorf("count_tokens refused by a spent budget: %v", resp)
+	}
+	ex.close()
+	if n := len(fake.Requests()); n != calls {
+		t.Errorf("count_tokens made %d budget calls", n-calls)
+	}
+
 	if v := testutil.ToFloat64(f.metrics.Budget.Rejections.WithLabelValues("claude-team-daily", "platform")); v != 2 {
 		t.Errorf("rejections %v, want 2", v)
 	}
