@@ -2,13 +2,10 @@ package extproc
 
 import (
 	"context"
+	"errors"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -18,8 +15,6 @@ import (
 	"github.com/tollgate/tollgate/internal/assembly"
 	"github.com/tollgate/tollgate/internal/budget"
 	"github.com/tollgate/tollgate/internal/budget/budgettest"
-	"github.com/tollgate/tollgate/internal/config"
-	"github.com/tollgate/tollgate/internal/provider"
 )
 
 // benchBudgets are three budgets that apply to every request of the benchmark (one
@@ -41,15 +36,7 @@ func benchBudgetRuntime(b *testing.B, budgets bool) *assembly.Runtime {
 	if budgets {
 		cfg += benchBudgets
 	}
-	l, err := config.Parse("core.yaml", []byte(cfg), os.LookupEnv)
-	if err != nil {
-		b.Fatal(err)
-	}
-	rt, err := assembly.NewAssembler(provider.Deps{}).Assemble(l, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return rt
+	return testRuntime(b, "core.yaml", cfg)
 }
 
 // BenchmarkRequestPhaseBudgets is what budgets add to the request phase (request
@@ -91,45 +78,17 @@ func requestPhase(b *testing.B, srv *Server, body []byte, concurrency int, real 
 		{Key: ":method", RawValue: []byte("POST")}, {Key: ":path", RawValue: []byte("/v1/messages")},
 		{Key: "content-type", RawValue: []byte("application/json")}, {Key: "x-api-key", RawValue: []byte("alice-key")},
 	}}}
-	phase := func() {
+	phase := func(int) error {
 		st := newStream(srv, srv.runtime.Load())
+		defer func() { st.done = true }()
 		st.onRequestHeaders(hdr)
 		if st.onRequestBody(&extprocv3.HttpBody{Body: body, EndOfStream: true}).GetRequestBody() == nil {
-			panic("refused")
+			return errors.New("refused")
 		}
-		st.done = true
+		return nil
 	}
-	phase() // the counters exist, as in steady state
-	lat := make([][]time.Duration, concurrency)
-	var next atomic.Int64
-	b.ReportAllocs()
-	cpu0, svc0 := selfCPU(), budgettest.CPU(real.Pids()...)
-	b.ResetTimer()
-	var wg sync.WaitGroup
-	for g := range concurrency {
-		wg.Go(func() {
-			for next.Add(1) <= int64(b.N) {
-				start := time.Now()
-				phase()
-				lat[g] = append(lat[g], time.Since(start))
-			}
-		})
+	if err := phase(0); err != nil { // the counters exist, as in steady state
+		b.Fatal(err)
 	}
-	wg.Wait()
-	b.StopTimer()
-	cpu, svcCPU := selfCPU()-cpu0, budgettest.CPU(real.Pids()...)-svc0
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	q := func(p float64) float64 { return float64(all[int(p*float64(len(all)-1))].Microseconds()) }
-	b.ReportMetric(q(0.50), "p50-µs")
-	b.ReportMetric(q(0.99), "p99-µs")
-	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "tollgate-cpu-µs/op")
-	b.ReportMetric(float64(svcCPU.Microseconds())/float64(b.N), "service+redis-cpu-µs/op")
-}
-
-// selfCPU is this process's user+system CPU time.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	budgettest.Concurrently(b, concurrency, real, phase)
 }

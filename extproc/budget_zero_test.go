@@ -13,13 +13,10 @@ import (
 	"github.com/tollgate/tollgate/internal/provider"
 )
 
-func loadTestRuntime(tb testing.TB, path string) *assembly.Runtime {
+// testRuntime assembles the config text cfg (name is for its errors).
+func testRuntime(tb testing.TB, name, cfg string) *assembly.Runtime {
 	tb.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	l, err := config.Parse(path, data, os.LookupEnv)
+	l, err := config.Parse(name, []byte(cfg), os.LookupEnv)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -28,6 +25,15 @@ func loadTestRuntime(tb testing.TB, path string) *assembly.Runtime {
 		tb.Fatal(err)
 	}
 	return rt
+}
+
+func loadTestRuntime(tb testing.TB, path string) *assembly.Runtime {
+	tb.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return testRuntime(tb, path, string(data))
 }
 
 // TestNoBudgetCostsNothing: when no budget applies to a request — no rate-limit

@@ -2,10 +2,6 @@ package budget
 
 import (
 	"context"
-	"slices"
-	"sync"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -31,45 +27,7 @@ func BenchmarkRealCheck(b *testing.B) {
 	for _, team := range teams { // the counters exist, as they would in steady state
 		s.Begin(set, team, "alice", "m").Check(context.Background())
 	}
-	b.ReportAllocs()
-	const concurrency = 16
-	lat := make([][]time.Duration, concurrency)
-	var next atomic.Int64
-	var failed atomic.Int64
-	cpu0, svc0 := selfCPU(), budgettest.CPU(real.Pids()...)
-	b.ResetTimer()
-	var wg sync.WaitGroup
-	for g := range concurrency {
-		wg.Go(func() {
-			team := teams[g%len(teams)]
-			for next.Add(1) <= int64(b.N) {
-				start := time.Now()
-				v := s.Begin(set, team, "alice", "m").Check(context.Background())
-				lat[g] = append(lat[g], time.Since(start))
-				if v.Err != nil {
-					failed.Add(1)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	b.StopTimer()
-	cpu, svc := selfCPU()-cpu0, budgettest.CPU(real.Pids()...)-svc0
-	if n := failed.Load(); n > 0 {
-		b.Fatalf("%d checks failed", n)
-	}
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	q := func(p float64) float64 { return float64(all[int(p*float64(len(all)-1))].Microseconds()) }
-	b.ReportMetric(q(0.50), "p50-µs")
-	b.ReportMetric(q(0.99), "p99-µs")
-	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "tollgate-cpu-µs/op")
-	b.ReportMetric(float64(svc.Microseconds())/float64(b.N), "service+redis-cpu-µs/op")
-}
-
-// selfCPU is this process's user+system CPU time.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	budgettest.Concurrently(b, 16, real, func(g int) error {
+		return s.Begin(set, teams[g%len(teams)], "alice", "m").Check(context.Background()).Err
+	})
 }
