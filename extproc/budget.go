@@ -42,12 +42,11 @@ func (st *stream) checkBudgets(model string) *extprocv3.ProcessingResponse {
 	}
 	switch v.Outcome {
 	case budget.OverBudget:
-		s := v.Over
+		s, retry := v.Over, v.Over.RetryAfterSeconds()
 		st.log.LogAttrs(context.Background(), slog.LevelInfo, "budget spent; request refused",
 			slog.String("request_id", st.hdr.requestID), slog.String("budget", s.Budget),
 			slog.String("team", st.identity.Team), slog.String("key", st.identity.Name),
-			slog.String("period", s.Period), slog.Int("retry_after", s.RetryAfterSeconds()))
-		retry := s.RetryAfterSeconds()
+			slog.String("period", s.Period), slog.Int("retry_after", retry))
 		hdrs := []*corev3.HeaderValueOption{setHeader("retry-after", strconv.Itoa(retry))}
 		if retry > sdkRetryLimit {
 			hdrs = append(hdrs, setHeader("x-should-retry", "false"))

@@ -77,7 +77,7 @@ func (s *Server) SetRuntime(rt *assembly.Runtime) { s.runtime.Store(newSnapshot(
 
 // SetBudgets sets the rate-limit service that checks and charges budgets, for a
 // gateway that dials it after the first config (a reload that adds a ratelimit
-// section); requests in flight keep the one they started with.
+// section); a request is charged on the service it was checked on.
 func (s *Server) SetBudgets(svc *budget.Service) { s.budgets.Store(svc) }
 
 // Runtime returns the current config.
