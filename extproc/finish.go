@@ -57,6 +57,7 @@ func (st *stream) finish(interrupted bool) *structpb.Struct {
 	}
 	st.crossCheck(&o)
 	st.price(&o)
+	st.chargeBudgets(&o)
 	st.record(&o)
 	st.logRequest(&o)
 	if !st.routed {

@@ -71,6 +71,10 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 		}
 	}
 
+	if refused := st.checkBudgets(model); refused != nil {
+		return refused
+	}
+
 	preq := provider.Request{
 		API: st.kind, Method: st.hdr.method, Headers: st.hdr.all, Body: body,
 		ClientModel: model, UpstreamModel: route.UpstreamModel, Stream: st.streamed,

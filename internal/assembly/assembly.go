@@ -65,6 +65,9 @@ func (a *Assembler) Assemble(l *config.Loaded, prev *Runtime) (*Runtime, error) 
 	if rt.keys, err = l.KeySet(); err != nil {
 		return nil, err
 	}
+	if rt.budgets, err = l.BudgetSet(); err != nil {
+		return nil, err
+	}
 	for _, k := range l.Keys {
 		rt.teams[k.Team] = true
 	}

@@ -91,6 +91,7 @@ func parse(name string, data []byte, lookup func(string) (string, bool), require
 	sort.Strings(l.EnvVars)
 	f.applyDefaults()
 	problems = append(problems, f.validate(unset)...)
+	problems = append(problems, f.budgetProblems(data)...)
 	l.File = f
 	if len(problems) > 0 {
 		return l, &Error{File: name, Problems: problems}

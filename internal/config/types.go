@@ -19,6 +19,9 @@ type File struct {
 	Pricing Pricing `yaml:"pricing"`
 	Limits  Limits  `yaml:"limits"`
 	Server  Server  `yaml:"server"`
+	// Ratelimit and Budgets: spend and token caps shared by every replica (budgets.go).
+	Ratelimit *Ratelimit `yaml:"ratelimit"`
+	Budgets   []Budget   `yaml:"budgets"`
 }
 
 // Provider is one upstream account.
@@ -166,4 +169,5 @@ func (f *File) applyDefaults() {
 	if f.Server.WatchConfig == nil {
 		f.Server.WatchConfig = &yes
 	}
+	f.Ratelimit.applyDefaults()
 }

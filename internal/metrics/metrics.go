@@ -32,6 +32,9 @@ type Metrics struct {
 	GenAITokenUsage *prometheus.HistogramVec // gen_ai_token_type, gen_ai_provider_name, gen_ai_request_model, gen_ai_operation_name
 	GenAIDuration   *prometheus.HistogramVec // gen_ai_provider_name, gen_ai_request_model, gen_ai_operation_name
 	GenAITTFT       *prometheus.HistogramVec // same
+
+	// Budget: the budgets and the rate-limit service (budget.go).
+	Budget *Budget
 }
 
 // Token types, the values of the token_type label.
@@ -96,6 +99,8 @@ func New(reg prometheus.Registerer) *Metrics {
 			Help: "OpenTelemetry GenAI gen_ai.server.time_to_first_token: from request headers to the first output content of a stream.", Buckets: ttftBuckets}, genai),
 	}
 	reg.MustRegister(m.UnroutedRequests)
+	m.Budget = newBudget()
+	reg.MustRegister(m.Budget.collectors()...)
 	reg.MustRegister(m.Tokens, m.ReasoningTokens, m.CostUSD, m.Requests, m.UnpricedTokens,
 		m.StreamsInterrupted, m.CredentialErrors, m.AdmissionRejections, m.MeteringErrors, m.UsageMismatch,
 		m.ReloadSuccess, m.ReloadTimestamp, m.GenAITokenUsage, m.GenAIDuration, m.GenAITTFT)

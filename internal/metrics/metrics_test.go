@@ -30,6 +30,10 @@ func TestExportedMetricsAreKnown(t *testing.T) {
 	m.GenAITokenUsage.WithLabelValues("input", "anthropic", "m", "chat").Observe(1)
 	m.GenAIDuration.WithLabelValues("anthropic", "m", "chat").Observe(1)
 	m.GenAITTFT.WithLabelValues("anthropic", "m", "chat").Observe(1)
+	m.Budget.Rejections.WithLabelValues("b", "t").Inc()
+	m.Budget.ShadowRejections.WithLabelValues("b", "t").Inc()
+	m.Budget.Remaining.WithLabelValues("b", "t").Set(1)
+	m.Budget.Limit.WithLabelValues("b", "t").Set(1)
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)

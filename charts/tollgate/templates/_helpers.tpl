@@ -59,12 +59,16 @@ app.kubernetes.io/component: envoy
 
 {{/*
 The tollgate.yaml this release runs: .Values.config with listen and admin set from the
-chart's ports, so that the container ports, probes and Services always agree with it.
+chart's ports, so that the container ports, probes and Services always agree with it (and,
+with ratelimit.enabled, `ratelimit` pointing at the chart's rate-limit service).
 */}}
 {{- define "tollgate.config" -}}
 {{- $cfg := deepCopy .Values.config }}
 {{- $_ := set $cfg "listen" (printf ":%d" (int .Values.ports.grpc)) }}
 {{- $_ := set $cfg "admin" (printf ":%d" (int .Values.ports.admin)) }}
+{{- if .Values.ratelimit.enabled }}
+{{- $_ := set $cfg "ratelimit" (include "tollgate.ratelimitSection" . | fromYaml) }}
+{{- end }}
 {{- if .Values.tls.enabled }}
 {{- $server := default dict $cfg.server }}
 {{- $dir := include "tollgate.tlsMountPath" . }}
