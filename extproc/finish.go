@@ -16,6 +16,7 @@ const MetadataNamespace = "tollgate"
 // outcome is what one request amounted to.
 type outcome struct {
 	usage       usage.Usage
+	metered     bool // the response carried usage tollgate read (or was a free token count)
 	cost        float64
 	priced      bool
 	interrupted bool
@@ -38,7 +39,7 @@ func (st *stream) finish(interrupted bool) *structpb.Struct {
 	o := outcome{interrupted: interrupted, duration: st.srv.now().Sub(st.start)}
 	if m := st.resp.meter; m != nil {
 		res := m.Finish()
-		o.usage, o.meterErr = res.Usage, res.Err
+		o.usage, o.meterErr, o.metered = res.Usage, res.Err, res.Seen
 		o.reported, o.hasReported = res.Reported, res.HasReported
 		if st.streamed && !res.FirstContentAt.IsZero() {
 			o.ttft = res.FirstContentAt.Sub(st.start)

@@ -33,6 +33,8 @@ var KnownMetrics = map[string]Metric{
 	"tollgate_credential_errors_total":                {Counter, []string{"provider"}},
 	"tollgate_metering_errors_total":                  {Counter, []string{"provider", "reason"}},
 	"tollgate_usage_mismatch_total":                   {Counter, []string{"provider"}},
+	"tollgate_unmetered_responses_total":              {Counter, []string{"provider", "api"}},
+	"tollgate_anthropic_betas_dropped_total":          {Counter, []string{"provider", "beta"}},
 	"tollgate_config_last_reload_successful":          {Gauge, nil},
 	"tollgate_config_last_reload_timestamp_seconds":   {Gauge, nil},
 	"tollgate_pricing_last_refresh_success":           {Gauge, nil},

@@ -19,6 +19,13 @@ type Metrics struct {
 	CredentialErrors   *prometheus.CounterVec // provider
 	MeteringErrors     *prometheus.CounterVec // provider, reason
 	UsageMismatch      *prometheus.CounterVec // provider
+	// UnmeteredResponses counts successful responses in which tollgate found no usage
+	// it could read (for example from an endpoint it does not know): never silently free.
+	UnmeteredResponses *prometheus.CounterVec // provider, api
+	// BetasDropped counts anthropic-beta flags a provider's platform does not accept,
+	// removed before the request left; beta is a name from the provider's betas data or
+	// "other".
+	BetasDropped *prometheus.CounterVec // provider, beta
 
 	ReloadSuccess   prometheus.Gauge
 	ReloadTimestamp prometheus.Gauge
@@ -72,6 +79,12 @@ func New(reg prometheus.Registerer) *Metrics {
 			"provider", "reason"),
 		UsageMismatch: counter("tollgate_usage_mismatch_total",
 			"Bedrock streams whose Anthropic usage disagreed with amazon-bedrock-invocationMetrics.", "provider"),
+		UnmeteredResponses: counter("tollgate_unmetered_responses_total",
+			"Successful responses that carried no usage tollgate could read (an endpoint it does not know, a body of no known shape); their cost is unknown, not zero.",
+			"provider", "api"),
+		BetasDropped: counter("tollgate_anthropic_betas_dropped_total",
+			"anthropic-beta flags removed because the provider's platform (Bedrock, Vertex AI) does not accept them, with the body fields that belong to them.",
+			"provider", "beta"),
 		ReloadSuccess: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tollgate_config_last_reload_successful",
 			Help: "Whether the last configuration load succeeded (1) or failed (0)."}),
 		ReloadTimestamp: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tollgate_config_last_reload_timestamp_seconds",
@@ -86,6 +99,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	}
 	reg.MustRegister(m.Tokens, m.ReasoningTokens, m.CostUSD, m.Requests, m.UnpricedTokens,
 		m.StreamsInterrupted, m.CredentialErrors, m.MeteringErrors, m.UsageMismatch,
+		m.UnmeteredResponses, m.BetasDropped,
 		m.ReloadSuccess, m.ReloadTimestamp, m.GenAITokenUsage, m.GenAIDuration, m.GenAITTFT)
 	return m
 }
