@@ -16,6 +16,9 @@ func (st *stream) onRequestHeaders(h *extprocv3.HttpHeaders) *extprocv3.Processi
 	st.hdr = readRequestHeaders(h.Headers)
 	path, _ := api.SplitPath(st.hdr.path)
 	ep, ok := api.Classify(path)
+	if !ok && st.hdr.method == http.MethodPost {
+		ep, ok = api.ClassifyOther(path) // routed by its body's model (request_body.go)
+	}
 	st.endpoint, st.kind = ep, ep.Kind
 	if !ok {
 		return st.reject(api.Errorf(http.StatusNotFound, "tollgate does not serve %s %s", st.hdr.method, path))

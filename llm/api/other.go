@@ -15,9 +15,10 @@ func (k Kind) Other() bool {
 // follow the client's API: /v1/messages* (and the legacy /v1/complete) are Anthropic's,
 // /v1/responses* the Responses API's, everything else OpenAI's. The cloud-native
 // /v1/projects/ tree is not a client API path and stays unknown. ok is false for paths
-// outside /v1/.
+// outside /v1/, and for paths a hop could read differently (plainPath).
 func ClassifyOther(path string) (Endpoint, bool) {
-	if !strings.HasPrefix(path, "/v1/") || len(path) == len("/v1/") || strings.HasPrefix(path, "/v1/projects/") {
+	if !strings.HasPrefix(path, "/v1/") || len(path) == len("/v1/") || strings.HasPrefix(path, "/v1/projects/") ||
+		!plainPath(path) {
 		return Endpoint{}, false
 	}
 	switch {
@@ -34,4 +35,12 @@ func ClassifyOther(path string) (Endpoint, bool) {
 // "/v1/messages/x", not "/v1/messagesx").
 func hasPathPrefix(path, prefix string) bool {
 	return path == prefix || strings.HasPrefix(path, prefix+"/")
+}
+
+// plainPath reports whether path has no dot segments, empty segments, escapes or
+// backslashes: a path forwarded as the client sent it must mean the same to every
+// hop, so anything a hop could normalise differently is not forwarded.
+func plainPath(path string) bool {
+	return !strings.Contains(path, "/.") && !strings.Contains(path, "//") &&
+		!strings.ContainsAny(path, "%\\")
 }

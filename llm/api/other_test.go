@@ -22,6 +22,11 @@ func TestClassifyOther(t *testing.T) {
 		{"/v2/embeddings", false, Unknown},
 		{"/", false, Unknown},
 		{"/v1/projects/p/locations/r/publishers/google/models/g:generateContent", false, Unknown},
+		{"/v1/messages/../../-/reload", false, Unknown},
+		{"/v1/./responses", false, Unknown},
+		{"/v1//responses", false, Unknown},
+		{"/v1/responses%2Fcompact", false, Unknown},
+		{"/v1/responses\\compact", false, Unknown},
 	} {
 		ep, ok := ClassifyOther(tc.path)
 		if ok != tc.ok || ep.Kind != tc.kind {
@@ -42,4 +47,25 @@ func TestClassifyOther(t *testing.T) {
 	if AnthropicMessages.Other() || Unknown.Other() {
 		t.Error("known kinds are not Other")
 	}
+}
+
+// FuzzClassifyOther: whatever the path, an endpoint tollgate does not know is only ever a
+// plain path under /v1/ (no dot or empty segment, no escape) that Classify does not know,
+// and its kind is one of the Other kinds.
+func FuzzClassifyOther(f *testing.F) {
+	for _, s := range []string{"/v1/responses/compact", "/v1/messages/../x", "/v1//a", "/v1/%2e%2e/a", "/v1/", "/v2/x", "/v1/projects/p"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, path string) {
+		ep, ok := ClassifyOther(path)
+		if !ok {
+			if ep != (Endpoint{}) {
+				t.Fatalf("%q: not ok but %+v", path, ep)
+			}
+			return
+		}
+		if !ep.Kind.Other() || len(path) <= len("/v1/") || path[:4] != "/v1/" || !plainPath(path) || ep.PathModel != "" {
+			t.Fatalf("%q: classified %+v", path, ep)
+		}
+	})
 }
