@@ -26,6 +26,7 @@ type outcome struct {
 	hasReported bool
 	duration    time.Duration
 	ttft        time.Duration
+	attr        attribution // Claude Code's session and agent ids (attribution.go)
 }
 
 // finish records the request once: metrics, the usage log line, and the dynamic
@@ -36,7 +37,7 @@ func (st *stream) finish(interrupted bool) *structpb.Struct {
 		return nil
 	}
 	st.done = true
-	o := outcome{interrupted: interrupted, duration: st.srv.now().Sub(st.start)}
+	o := outcome{interrupted: interrupted, duration: st.srv.now().Sub(st.start), attr: readAttribution(st.hdr.all)}
 	if m := st.resp.meter; m != nil {
 		res := m.Finish()
 		o.usage, o.meterErr, o.metered = res.Usage, res.Err, res.Seen
@@ -74,6 +75,7 @@ func (st *stream) metadata(o *outcome) *structpb.Struct {
 	if o.priced {
 		fields["cost_usd"] = structpb.NewNumberValue(o.cost)
 	}
+	o.attr.addMetadata(fields)
 	return &structpb.Struct{Fields: map[string]*structpb.Value{
 		MetadataNamespace: structpb.NewStructValue(&structpb.Struct{Fields: fields}),
 	}}

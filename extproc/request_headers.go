@@ -14,6 +14,9 @@ import (
 // body, which Envoy sends BUFFERED.
 func (st *stream) onRequestHeaders(h *extprocv3.HttpHeaders) *extprocv3.ProcessingResponse {
 	st.hdr = readRequestHeaders(h.Headers)
+	if resp := st.answerEarly(); resp != nil { // probes, two keys, upgrades (early.go)
+		return resp
+	}
 	path, _ := api.SplitPath(st.hdr.path)
 	ep, ok := api.Classify(path)
 	if !ok && st.hdr.method == http.MethodPost {
