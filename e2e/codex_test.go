@@ -46,7 +46,9 @@ func TestCodexWebSocketProbe(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	var body struct{ Error struct{ Type, Code, Message string } }
+	var body struct {
+		Error struct{ Type, Code, Message string }
+	}
 	if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
 		t.Fatal(err)
 	}
