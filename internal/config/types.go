@@ -32,6 +32,17 @@ type Provider struct {
 	// Host overrides the provider's default host where tollgate needs to know it
 	// (SigV4 signs the host).
 	Host string `yaml:"host"`
+	// AnthropicBetas changes which anthropic-beta flags a bedrock or vertex provider
+	// forwards, on top of its platform's default (internal/provider/betas.yaml).
+	AnthropicBetas *AnthropicBetas `yaml:"anthropic_betas"`
+}
+
+// AnthropicBetas adjusts a platform's default beta allowlist: Allow adds flags the
+// platform accepts (a new beta, before tollgate's data knows it), Drop removes flags it
+// must not receive. A flag in neither keeps the default.
+type AnthropicBetas struct {
+	Allow []string `yaml:"allow"`
+	Drop  []string `yaml:"drop"`
 }
 
 // ModelRule routes models matching Match (exact, or a `*` glob) to Provider.
