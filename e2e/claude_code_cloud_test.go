@@ -69,26 +69,7 @@ func postClaudeCode(t *testing.T, s *stack, betas string, body []byte) []string 
 // betasDropped is tollgate_anthropic_betas_dropped_total by beta for a provider.
 func betasDropped(t *testing.T, reg prometheus.Gatherer, provider string) map[string]float64 {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]float64{}
-	for _, mf := range mfs {
-		if mf.GetName() != "tollgate_anthropic_betas_dropped_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			l := map[string]string{}
-			for _, lp := range m.GetLabel() {
-				l[lp.GetName()] = lp.GetValue()
-			}
-			if l["provider"] == provider {
-				out[l["beta"]] = m.GetCounter().GetValue()
-			}
-		}
-	}
-	return out
+	return counters(t, reg, "tollgate_anthropic_betas_dropped_total", map[string]string{"provider": provider}, "beta")
 }
 
 // TestClaudeCodeOnBedrock: Claude Code's Sonnet and Opus requests, with the flags it
