@@ -12,14 +12,15 @@ import (
 )
 
 // immediate is a local reply: Envoy answers the client with it and stops processing.
-func immediate(code int, contentType string, body []byte, details string) *extprocv3.ProcessingResponse {
+// extra headers (retry-after) go on the reply too.
+func immediate(code int, contentType string, body []byte, details string, extra ...*corev3.HeaderValueOption) *extprocv3.ProcessingResponse {
 	return &extprocv3.ProcessingResponse{Response: &extprocv3.ProcessingResponse_ImmediateResponse{
 		ImmediateResponse: &extprocv3.ImmediateResponse{
 			Status: &typev3.HttpStatus{Code: typev3.StatusCode(code)},
-			Headers: &extprocv3.HeaderMutation{SetHeaders: []*corev3.HeaderValueOption{
+			Headers: &extprocv3.HeaderMutation{SetHeaders: append([]*corev3.HeaderValueOption{
 				setHeader("content-type", contentType),
 				setHeader("content-length", strconv.Itoa(len(body))),
-			}},
+			}, extra...)},
 			Body:    body,
 			Details: strings.ReplaceAll(strings.ToLower(details), " ", "_"),
 		},

@@ -40,7 +40,7 @@ func TestRejectionsCarryMetadata(t *testing.T) {
 	}{
 		{"401 unknown key", "/v1/messages", []string{"x-api-key", "nope"}, `{"model":"claude-x"}`, 401, nil},
 		// A path tollgate does not serve is answered before the key is checked.
-		{"404 unknown path", "/v1/embeddings", []string{"x-api-key", aliceKey}, `{"model":"gpt-4.1"}`, 404, nil},
+		{"404 unknown path", "/v0/embeddings", []string{"x-api-key", aliceKey}, `{"model":"gpt-4.1"}`, 404, nil},
 		{"404 unknown model", "/v1/messages", []string{"x-api-key", aliceKey}, `{"model":"llama-3"}`, 404,
 			map[string]string{"team": "platform", "model": "llama-3"}},
 		{"413 body over the limit", "/v1/chat/completions", []string{"x-api-key", aliceKey}, strings.Repeat(" ", 5000) + `{"model":"gpt-4.1"}`, 413,

@@ -49,10 +49,10 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 	if apiErr != nil {
 		return st.reject(apiErr)
 	}
-	st.model = model
+	st.requested = model
 	route, ok := st.rt.Router().Resolve(model)
 	if !ok {
-		return st.reject(api.Errorf(http.StatusNotFound, "model %q is not served by this gateway", model))
+		return st.unrouted(model)
 	}
 	st.route, st.prov, st.routed = route, st.rt.Provider(route.Provider), true
 	st.streamed = st.kind == api.BedrockInvokeStream || st.kind == api.VertexStreamRawPredict ||
@@ -71,6 +71,10 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 		}
 	}
 
+	if refused := st.checkBudgets(model); refused != nil {
+		return refused
+	}
+
 	preq := provider.Request{
 		API: st.kind, Method: st.hdr.method, Headers: st.hdr.all, Body: body,
 		ClientModel: model, UpstreamModel: route.UpstreamModel, Stream: st.streamed,
@@ -79,7 +83,7 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 	for _, k := range keys.CredentialHeaders {
 		delete(preq.Headers, k)
 	}
-	mut, err := st.prov.Prepare(st.ctx, &preq)
+	mut, err := provider.Prepare(st.ctx, st.prov, &preq)
 	if err != nil {
 		if st.ctx.Err() != nil {
 			return st.cancelled(err)

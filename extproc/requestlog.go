@@ -13,7 +13,7 @@ func (st *stream) logRequest(o *outcome) {
 		slog.String("key", st.identity.Name),
 		slog.String("team", st.identity.Team),
 		slog.String("api", st.kind.String()),
-		slog.String("model", st.route.Model),
+		slog.String("model", st.requested), // the route's model once routed, and also when no rule matched
 		slog.String("upstream_model", st.route.UpstreamModel),
 		slog.String("provider", st.route.Provider),
 		slog.Int("status", st.code),
@@ -32,9 +32,7 @@ func (st *stream) logRequest(o *outcome) {
 	if o.ttft > 0 {
 		attrs = append(attrs, slog.Duration("ttft", o.ttft))
 	}
-	if v := st.hdr.all["x-claude-code-session-id"]; len(v) > 0 {
-		attrs = append(attrs, slog.String("claude_code_session_id", v[0]))
-	}
+	attrs = o.attr.logAttrs(attrs)
 	if o.interrupted {
 		attrs = append(attrs, slog.Bool("interrupted", true))
 	}

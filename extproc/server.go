@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tollgate/tollgate/internal/assembly"
+	"github.com/tollgate/tollgate/internal/budget"
 	"github.com/tollgate/tollgate/internal/config"
 	"github.com/tollgate/tollgate/internal/metrics"
 	"github.com/tollgate/tollgate/pricing"
@@ -38,6 +39,8 @@ type Server struct {
 	admission admission
 	// bodyCeiling caps limits.max_request_body (Options.BodyCeiling).
 	bodyCeiling int64
+	// budgets is the process's rate-limit service (nil: none configured).
+	budgets atomic.Pointer[budget.Service]
 
 	// open counts streams in flight (for graceful shutdown and tests).
 	open sync.WaitGroup
@@ -62,12 +65,16 @@ type Options struct {
 	// limits.max_request_body above it is held to it, so a body between the two is a
 	// 413 in the client's shape rather than a gRPC error. 0: none.
 	BodyCeiling int64
+	// Budgets checks and charges the budgets of each request's config (its Runtime's
+	// Budgets); nil when no rate-limit service is configured: no budget is enforced.
+	Budgets *budget.Service
 }
 
 // New creates a Server serving rt until SetRuntime swaps it.
 func New(rt *assembly.Runtime, opts Options) *Server {
 	s := &Server{metrics: opts.Metrics, prices: opts.Prices, warn: opts.Unpriced, log: opts.Logger, now: opts.Now,
 		bodyCeiling: opts.BodyCeiling}
+	s.budgets.Store(opts.Budgets)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -85,6 +92,11 @@ func New(rt *assembly.Runtime, opts Options) *Server {
 // SetRuntime atomically swaps the config; streams in flight keep the one they started
 // with. The bodies tollgate answers itself are rendered here, once per Runtime.
 func (s *Server) SetRuntime(rt *assembly.Runtime) { s.runtime.Store(newSnapshot(rt, s.now())) }
+
+// SetBudgets sets the rate-limit service that checks and charges budgets, for a
+// gateway that dials it after the first config (a reload that adds a ratelimit
+// section); a request is charged on the service it was checked on.
+func (s *Server) SetBudgets(svc *budget.Service) { s.budgets.Store(svc) }
 
 // Runtime returns the current config.
 func (s *Server) Runtime() *assembly.Runtime { return s.runtime.Load().rt }
@@ -114,7 +126,7 @@ func (s *Server) Process(srv extprocv3.ExternalProcessor_ProcessServer) error {
 	defer func() { s.live.Add(-1); s.open.Done() }()
 
 	st := newStream(s, s.runtime.Load())
-	st.ctx = srv.Context()
+	st.ctx = srv.Context() // a budget check ends when Envoy drops the stream
 	defer st.close()
 	idle := config.Duration(st.rt.Limits().StreamIdleTimeout)
 	for {

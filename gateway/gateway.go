@@ -27,6 +27,7 @@ import (
 	"github.com/tollgate/tollgate/admin"
 	"github.com/tollgate/tollgate/extproc"
 	"github.com/tollgate/tollgate/internal/assembly"
+	"github.com/tollgate/tollgate/internal/budget"
 	"github.com/tollgate/tollgate/internal/config"
 	"github.com/tollgate/tollgate/internal/metrics"
 	"github.com/tollgate/tollgate/internal/provider"
@@ -76,6 +77,10 @@ type Gateway struct {
 
 	prices    *pricing.Store
 	refresher *pricing.Refresher
+
+	// budgets is the rate-limit service, dialled with ratelimit's settings (budgets.go).
+	budgets   *budget.Service
+	ratelimit config.Ratelimit
 }
 
 // New loads the config and binds both listeners; Serve starts serving.
@@ -93,6 +98,9 @@ func New(opts Options) (*Gateway, error) {
 		Logger: g.log,
 		OnCredentialError: func(p string) {
 			g.metrics.CredentialErrors.WithLabelValues(p).Inc()
+		},
+		OnBetaDropped: func(p, beta string) {
+			g.metrics.BetasDropped.WithLabelValues(p, beta).Inc()
 		},
 	})
 	loaded, rt, sum, err := g.build(nil)
@@ -146,6 +154,11 @@ func New(opts Options) (*Gateway, error) {
 		ao.Reload = func(context.Context) error { return g.Reload() }
 	}
 	g.admin = &http.Server{Handler: admin.Handler(ao), ReadHeaderTimeout: 10 * time.Second}
+	if err := g.dialBudgets(loaded); err != nil {
+		g.lis.Close()
+		g.adminLis.Close()
+		return nil, err
+	}
 	return g, nil
 }
 
@@ -228,6 +241,10 @@ func (g *Gateway) shutdown() {
 	// Cut streams record themselves as they unwind.
 	wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	_ = g.server.Wait(wctx)
+	cancel()
+	// Their charges are queued now: send them.
+	bctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	g.closeBudgets(bctx)
 	cancel()
 	actx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	_ = g.admin.Shutdown(actx)

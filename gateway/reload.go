@@ -31,6 +31,7 @@ func (g *Gateway) build(prev *assembly.Runtime) (*config.Loaded, *assembly.Runti
 }
 
 func (g *Gateway) commit(l *config.Loaded, sum [32]byte) {
+	g.budgetsCommitted(g.loaded, l)
 	g.loaded, g.fileSum = l, sum
 	g.metrics.ReloadSuccess.Set(1)
 	g.metrics.ReloadTimestamp.SetToCurrentTime()
@@ -61,6 +62,11 @@ func (g *Gateway) Reload() error {
 		return err
 	}
 	if err := g.reloadPricing(l); err != nil {
+		g.metrics.ReloadSuccess.Set(0)
+		g.log.Error("config reload failed; keeping the running config", "config", g.opts.ConfigPath, "err", err)
+		return err
+	}
+	if err := g.dialBudgets(l); err != nil {
 		g.metrics.ReloadSuccess.Set(0)
 		g.log.Error("config reload failed; keeping the running config", "config", g.opts.ConfigPath, "err", err)
 		return err

@@ -52,8 +52,8 @@ func (r *replica) check() {
 	r.healthy.Store(err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING)
 }
 
-// request is one whole HTTP request's ext_proc stream, as Envoy drives it.
-func request(c extprocv3.ExternalProcessorClient) error {
+// wholeRequest is one whole HTTP request's ext_proc stream, as Envoy drives it.
+func wholeRequest(c extprocv3.ExternalProcessorClient) error {
 	s, err := midResponse(c)
 	if err != nil {
 		return err
@@ -69,7 +69,7 @@ func request(c extprocv3.ExternalProcessorClient) error {
 // within server.shutdown_grace. Every stream finishes and is counted; every new request
 // succeeds; nothing is interrupted.
 func TestRollingRestartLosesNothing(t *testing.T) {
-	cfg := strings.Replace(baseConfig, "  shutdown_grace: 3s\n  drain_delay: 0s\n", "  shutdown_grace: 5s\n  drain_delay: 1s\n", 1)
+	cfg := strings.Replace(baseConfig, "  shutdown_grace: 3s\n  drain_delay: 0s\n", "  shutdown_grace: 10s\n  drain_delay: 1s\n", 1)
 	if cfg == baseConfig {
 		t.Fatal("baseConfig changed; update the test")
 	}
@@ -117,21 +117,6 @@ func TestRollingRestartLosesNothing(t *testing.T) {
 	var wg sync.WaitGroup
 	var failed atomic.Int64
 	errs := make(chan error, 1000)
-	// New requests, one every 10 ms for 2.5 s: through a's drain delay and beyond.
-	for i := 0; i < 250; i++ {
-		r := pick()
-		if r == nil {
-			t.Fatal("no healthy replica")
-		}
-		r.served.Add(1)
-		wg.Go(func() {
-			if err := request(r.client); err != nil {
-				failed.Add(1)
-				errs <- err
-			}
-		})
-		time.Sleep(10 * time.Millisecond)
-	}
 	// The streams in flight end over the first 2 s, within shutdown_grace.
 	for i, s := range streams {
 		wg.Go(func() {
@@ -141,6 +126,21 @@ func TestRollingRestartLosesNothing(t *testing.T) {
 				errs <- err
 			}
 		})
+	}
+	// New requests, one every 10 ms for 2.5 s: through a's drain delay and beyond.
+	for i := 0; i < 250; i++ {
+		r := pick()
+		if r == nil {
+			t.Fatal("no healthy replica")
+		}
+		r.served.Add(1)
+		wg.Go(func() {
+			if err := wholeRequest(r.client); err != nil {
+				failed.Add(1)
+				errs <- err
+			}
+		})
+		time.Sleep(10 * time.Millisecond)
 	}
 	wg.Wait()
 	close(errs)

@@ -1,6 +1,8 @@
 // Package smoke is `tollgate smoke`, the staging end-to-end step of a release: one tiny
 // streaming request per model through a running gateway, in that model's client API,
-// reported as a table (model, provider, status, time to first token, tokens, cost).
+// and, selected, the other APIs its clients use (the Responses API for OpenAI and Azure
+// models, count_tokens for the Anthropic family); reported as a table (model, provider,
+// status, time to first token, tokens, cost), JSON, or a JUnit file for CI.
 package smoke
 
 import (
@@ -37,8 +39,19 @@ type Result struct {
 	Err    error
 }
 
-// OK reports whether the model answered with a complete, metered stream.
+// OK reports whether the model answered: a complete, metered stream, or a token count.
 func (r Result) OK() bool { return r.Err == nil && r.Status == http.StatusOK }
+
+// Failed counts the results that are not OK.
+func Failed(results []Result) int {
+	n := 0
+	for _, r := range results {
+		if !r.OK() {
+			n++
+		}
+	}
+	return n
+}
 
 // Options configure a run.
 type Options struct {
@@ -65,7 +78,7 @@ func Run(ctx context.Context, o Options, targets []Target) []Result {
 	out := make([]Result, 0, len(targets))
 	for _, t := range targets {
 		r := try(ctx, o, t)
-		if r.Err == nil && o.Price != nil {
+		if r.Err == nil && o.Price != nil && !t.API.CountsTokens() { // counting tokens bills nothing
 			r.Cost, r.Priced = o.Price(t, r.Usage)
 		}
 		out = append(out, r)
@@ -82,6 +95,10 @@ func request(t Target, maxTokens int) (path string, body []byte) {
 		body, _ = json.Marshal(map[string]any{"model": t.Model, "max_tokens": maxTokens, "stream": true,
 			"messages": []map[string]any{{"role": "user", "content": prompt}}})
 		return "/v1/messages", body
+	case api.AnthropicCountTokens:
+		body, _ = json.Marshal(map[string]any{"model": t.Model,
+			"messages": []map[string]any{{"role": "user", "content": prompt}}})
+		return "/v1/messages/count_tokens", body
 	case api.OpenAIResponses:
 		body, _ = json.Marshal(map[string]any{"model": t.Model, "max_output_tokens": maxTokens, "stream": true, "input": prompt})
 		return "/v1/responses", body
@@ -104,7 +121,7 @@ func try(ctx context.Context, o Options, t Target) Result {
 		return r
 	}
 	req.Header.Set("content-type", "application/json")
-	if t.API == api.AnthropicMessages {
+	if t.API.AnthropicShaped() {
 		req.Header.Set("x-api-key", o.Key)
 		req.Header.Set("anthropic-version", "2023-06-01")
 	} else {
@@ -121,6 +138,10 @@ func try(ctx context.Context, o Options, t Target) Result {
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		r.Err = fmt.Errorf("HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(msg))
+		return r
+	}
+	if t.API.CountsTokens() {
+		readCount(&r, resp.Body, start)
 		return r
 	}
 	ex := usage.NewExtractor(t.API)
@@ -156,4 +177,24 @@ func try(ctx context.Context, o Options, t Target) Result {
 		r.Err = fmt.Errorf("the stream carried no content")
 	}
 	return r
+}
+
+// readCount reads a count_tokens answer, {"input_tokens": N}: the request counts as
+// answered when N is positive. The count is the row's input (nothing is billed).
+func readCount(r *Result, body io.Reader, start time.Time) {
+	var c struct {
+		InputTokens *int64 `json:"input_tokens"`
+	}
+	b, err := io.ReadAll(io.LimitReader(body, 1<<20))
+	r.Total = time.Since(start)
+	switch {
+	case err != nil:
+		r.Err = fmt.Errorf("answer cut: %w", err)
+	case json.Unmarshal(b, &c) != nil || c.InputTokens == nil:
+		r.Err = fmt.Errorf("the answer has no input_tokens: %.200s", bytes.TrimSpace(b))
+	case *c.InputTokens <= 0:
+		r.Err = fmt.Errorf("input_tokens is %d", *c.InputTokens)
+	default:
+		r.Usage.Input = *c.InputTokens
+	}
 }

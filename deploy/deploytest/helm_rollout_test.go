@@ -38,6 +38,7 @@ func TestChartChecksumCoversRestartOnly(t *testing.T) {
 		"pricing.url":                   configValues(map[string]any{"pricing": map[string]any{"url": "https://prices.example/p.json"}}),
 		"pricing.refresh":               configValues(map[string]any{"pricing": map[string]any{"refresh": "1h"}}),
 		"pricing.timeout":               configValues(map[string]any{"pricing": map[string]any{"timeout": "5s"}}),
+		"ratelimit":                     configValues(map[string]any{"ratelimit": map[string]any{"address": "ratelimit:8081"}}),
 	}
 	for _, name := range config.RestartOnly {
 		v, ok := restartOnly[name]

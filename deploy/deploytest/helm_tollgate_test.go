@@ -32,7 +32,7 @@ func renderCases() []renderCase {
 
 // tollgateConfigKeys are the top-level keys of tollgate.yaml (README "Configuration"), and
 // `server`, where the chart sets server.tls.
-var tollgateConfigKeys = []string{"listen", "admin", "providers", "models", "keys", "pricing", "server"}
+var tollgateConfigKeys = []string{"listen", "admin", "providers", "models", "keys", "pricing", "server", "ratelimit", "budgets"}
 
 func TestChartTollgateDeployment(t *testing.T) {
 	for _, tc := range renderCases() {

@@ -21,6 +21,7 @@ var RestartOnly = []string{
 	"pricing.url",                   // the price refresher is built at start
 	"pricing.refresh",
 	"pricing.timeout",
+	"ratelimit", // once a rate-limit service runs (gateway/budgets.go warns when it changes)
 }
 
 // RestartOnlyChanges lists the restart-only settings that differ between the config
@@ -47,6 +48,8 @@ func RestartOnlyChanges(started, next *File) []string {
 	diff("pricing.url", strconv.Quote(started.Pricing.URL), strconv.Quote(next.Pricing.URL))
 	diff("pricing.refresh", started.Pricing.Refresh, next.Pricing.Refresh)
 	diff("pricing.timeout", started.Pricing.Timeout, next.Pricing.Timeout)
+	// ratelimit is not compared here: it applies when it first appears, and the gateway's
+	// budgets.go warns, with every setting, when a running service's section changes.
 	return out
 }
 

@@ -19,6 +19,9 @@ type File struct {
 	Pricing Pricing `yaml:"pricing"`
 	Limits  Limits  `yaml:"limits"`
 	Server  Server  `yaml:"server"`
+	// Ratelimit and Budgets: spend and token caps shared by every replica (budgets.go).
+	Ratelimit *Ratelimit `yaml:"ratelimit"`
+	Budgets   []Budget   `yaml:"budgets"`
 }
 
 // Provider is one upstream account.
@@ -32,6 +35,21 @@ type Provider struct {
 	// Host overrides the provider's default host where tollgate needs to know it
 	// (SigV4 signs the host).
 	Host string `yaml:"host"`
+	// Endpoint is the provider's API base URL (default: the public API of its type):
+	// `tollgate models` lists the provider's catalog there, and `check -envoy` warns
+	// when the provider's Envoy cluster points at another host.
+	Endpoint string `yaml:"endpoint"`
+	// AnthropicBetas changes which anthropic-beta flags a bedrock or vertex provider
+	// forwards, on top of its platform's default (internal/provider/betas.yaml).
+	AnthropicBetas *AnthropicBetas `yaml:"anthropic_betas"`
+}
+
+// AnthropicBetas adjusts a platform's default beta allowlist: Allow adds flags the
+// platform accepts (a new beta, before tollgate's data knows it), Drop removes flags it
+// must not receive. A flag in neither keeps the default.
+type AnthropicBetas struct {
+	Allow []string `yaml:"allow"`
+	Drop  []string `yaml:"drop"`
 }
 
 // ModelRule routes models matching Match (exact, or a `*` glob) to Provider.
@@ -174,4 +192,5 @@ func (f *File) applyDefaults() {
 	if f.Server.WatchConfig == nil {
 		f.Server.WatchConfig = &yes
 	}
+	f.Ratelimit.applyDefaults()
 }

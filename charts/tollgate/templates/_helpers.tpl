@@ -59,14 +59,18 @@ app.kubernetes.io/component: envoy
 
 {{/*
 The tollgate.yaml this release runs: .Values.config with listen and admin set from the
-chart's ports, so that the container ports, probes and Services always agree with it, and
+chart's ports, so that the container ports, probes and Services always agree with it;
 server.drain_delay and server.shutdown_grace from .Values.shutdown, so that the pod's
-terminationGracePeriodSeconds always covers them.
+terminationGracePeriodSeconds always covers them (and, with ratelimit.enabled,
+`ratelimit` pointing at the chart's rate-limit service).
 */}}
 {{- define "tollgate.config" -}}
 {{- $cfg := deepCopy .Values.config }}
 {{- $_ := set $cfg "listen" (printf ":%d" (int .Values.ports.grpc)) }}
 {{- $_ := set $cfg "admin" (printf ":%d" (int .Values.ports.admin)) }}
+{{- if .Values.ratelimit.enabled }}
+{{- $_ := set $cfg "ratelimit" (include "tollgate.ratelimitSection" . | fromYaml) }}
+{{- end }}
 {{- $server := default dict $cfg.server }}
 {{- $_ := set $server "drain_delay" (printf "%ds" (int .Values.shutdown.drainDelaySeconds)) }}
 {{- $_ := set $server "shutdown_grace" (printf "%ds" (int .Values.shutdown.graceSeconds)) }}
@@ -103,7 +107,8 @@ server.watch_config false nothing is watched, and the whole file is hashed.
   "limits.max_request_body" (get $limits "max_request_body")
   "pricing.url" (get $pricing "url")
   "pricing.refresh" (get $pricing "refresh")
-  "pricing.timeout" (get $pricing "timeout") }}
+  "pricing.timeout" (get $pricing "timeout")
+  "ratelimit" (get $cfg "ratelimit") }}
 {{- toYaml $restartOnly | sha256sum }}
 {{- end }}
 {{- end }}
