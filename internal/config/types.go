@@ -142,8 +142,8 @@ const (
 	// and POST /-/reload without authentication (SECURITY.md). Exposing either is a decision
 	// the config states (the compose file and the Helm chart set ":50051" and ":9464",
 	// behind their network boundaries).
-	DefaultListen = "127.0.0.1:50051"
-	DefaultAdmin  = "127.0.0.1:9464"
+	DefaultListen          = "127.0.0.1:50051"
+	DefaultAdmin           = "127.0.0.1:9464"
 	DefaultMaxRequestBody  = 32 << 20
 	DefaultMaxEventSize    = 16 << 20
 	DefaultMaxDecompressed = 64 << 20
