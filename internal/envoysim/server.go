@@ -55,7 +55,8 @@ func New(opts Options) (*Proxy, error) {
 	}
 	h.conn, err = grpc.NewClient(opts.ExtProcAddr,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(int(cfg.bufferLimit)+1<<20), grpc.MaxCallSendMsgSize(int(cfg.bufferLimit)+1<<20)))
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(int(max(cfg.bufferLimit, cfg.requestLimit))+1<<20),
+			grpc.MaxCallSendMsgSize(int(max(cfg.bufferLimit, cfg.requestLimit))+1<<20)))
 	if err != nil {
 		return nil, fmt.Errorf("envoysim: ext_proc client: %w", err)
 	}
