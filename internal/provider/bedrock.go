@@ -77,6 +77,11 @@ func (p *bedrockProvider) Prepare(ctx context.Context, r *Request) (Mutation, er
 	m.Path = "/model/" + bedrockEscapeID(r.UpstreamModel) + "/" + op
 	m.Body = body
 	m.RemoveHeaders = bedrockClientHeaders
+	if op == bedrockOpInvokeStream && r.API == api.AnthropicMessages {
+		// The event stream is translated as it comes: ask for it uncompressed (the
+		// client's accept-encoding was for SSE). Not a signed header.
+		m.Set("accept-encoding", "identity")
+	}
 	if p.apiKey != "" {
 		m.Set("authorization", "Bearer "+p.apiKey)
 		return m, nil

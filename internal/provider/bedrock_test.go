@@ -76,6 +76,11 @@ func TestBedrockAnthropicClients(t *testing.T) {
 			if m.Path != tc.wantPath {
 				t.Errorf("path = %q, want %q", m.Path, tc.wantPath)
 			}
+			// A stream tollgate translates is asked for uncompressed.
+			identity := slices.ContainsFunc(m.SetHeaders, func(h HeaderValue) bool { return h.Key == "accept-encoding" && h.Value == "identity" })
+			if identity != tc.stream {
+				t.Errorf("accept-encoding identity set: %v, want %v", identity, tc.stream)
+			}
 			for _, k := range []string{"anthropic-beta", "anthropic-version"} {
 				if !slices.Contains(m.RemoveHeaders, k) {
 					t.Errorf("%s not removed: %v", k, m.RemoveHeaders)
