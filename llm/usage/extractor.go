@@ -41,6 +41,8 @@ func NewExtractor(k api.Kind) Extractor {
 	case api.AnthropicMessages, api.BedrockInvoke,
 		api.VertexRawPredict, api.VertexStreamRawPredict:
 		return &anthropic{}
+	case api.GeminiGenerateContent, api.GeminiStreamGenerateContent:
+		return &gemini{}
 	default:
 		return nop{}
 	}
