@@ -56,7 +56,7 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 	}
 	st.route, st.prov, st.routed = route, st.rt.Provider(route.Provider), true
 	st.streamed = st.kind == api.BedrockInvokeStream || st.kind == api.VertexStreamRawPredict ||
-		gjson.GetBytes(body, "stream").Bool()
+		st.kind == api.GeminiStreamGenerateContent || gjson.GetBytes(body, "stream").Bool()
 
 	if bytes.Contains(body, []byte(`"speed"`)) { // a cheap pre-check before the top-level scan
 		st.fastRequested = gjson.GetBytes(body, "speed").Str == "fast"
