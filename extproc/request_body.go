@@ -45,6 +45,7 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 		return st.reject(api.Errorf(http.StatusNotFound, "model %q is not served by this gateway", model))
 	}
 	st.route, st.prov, st.routed = route, st.rt.Provider(route.Provider), true
+	translated := st.translate()
 	st.streamed = st.kind == api.BedrockInvokeStream || st.kind == api.VertexStreamRawPredict ||
 		gjson.GetBytes(body, "stream").Bool()
 
@@ -52,7 +53,7 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 		st.fastRequested = gjson.GetBytes(body, "speed").Str == "fast"
 	}
 
-	if st.kind == api.OpenAIChat && st.streamed && !gjson.GetBytes(body, "stream_options.include_usage").Bool() {
+	if st.kind == api.OpenAIChat && !translated && st.streamed && !gjson.GetBytes(body, "stream_options.include_usage").Bool() {
 		// Without it OpenAI streams no usage at all; the client then also gets the
 		// final usage chunk (choices: []), which every OpenAI client handles.
 		var err error

@@ -19,6 +19,7 @@ type Metrics struct {
 	CredentialErrors   *prometheus.CounterVec // provider
 	MeteringErrors     *prometheus.CounterVec // provider, reason
 	UsageMismatch      *prometheus.CounterVec // provider
+	TranslationDropped *prometheus.CounterVec // from, to, field
 
 	ReloadSuccess   prometheus.Gauge
 	ReloadTimestamp prometheus.Gauge
@@ -72,6 +73,9 @@ func New(reg prometheus.Registerer) *Metrics {
 			"provider", "reason"),
 		UsageMismatch: counter("tollgate_usage_mismatch_total",
 			"Bedrock streams whose Anthropic usage disagreed with amazon-bedrock-invocationMetrics.", "provider"),
+		TranslationDropped: counter("tollgate_translation_dropped_fields_total",
+			"Request fields left out by a translation between client APIs because the upstream API has no equivalent (field: a known name, or other).",
+			"from", "to", "field"),
 		ReloadSuccess: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tollgate_config_last_reload_successful",
 			Help: "Whether the last configuration load succeeded (1) or failed (0)."}),
 		ReloadTimestamp: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tollgate_config_last_reload_timestamp_seconds",
@@ -85,7 +89,7 @@ func New(reg prometheus.Registerer) *Metrics {
 			Help: "OpenTelemetry GenAI gen_ai.server.time_to_first_token: from request headers to the first output content of a stream.", Buckets: ttftBuckets}, genai),
 	}
 	reg.MustRegister(m.Tokens, m.ReasoningTokens, m.CostUSD, m.Requests, m.UnpricedTokens,
-		m.StreamsInterrupted, m.CredentialErrors, m.MeteringErrors, m.UsageMismatch,
+		m.StreamsInterrupted, m.CredentialErrors, m.MeteringErrors, m.UsageMismatch, m.TranslationDropped,
 		m.ReloadSuccess, m.ReloadTimestamp, m.GenAITokenUsage, m.GenAIDuration, m.GenAITTFT)
 	return m
 }
