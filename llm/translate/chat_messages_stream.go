@@ -39,8 +39,11 @@ type chatFromMessages struct {
 // openTool is an open tool_use block: its Anthropic block index and Chat tool index.
 type openTool struct{ block, call int64 }
 
+// now is the clock of the chunks' created field (tests fix it).
+var now = time.Now
+
 func newChatFromMessages(x Exchange) *chatFromMessages {
-	return &chatFromMessages{x: x, created: time.Now().Unix()}
+	return &chatFromMessages{x: x, created: now().Unix()}
 }
 
 // messagesUsage is a Messages usage, as its events report it (cumulative).
