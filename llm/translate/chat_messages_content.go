@@ -18,7 +18,7 @@ func chatSystem(b []byte, messages gjson.Result) []byte {
 		if role := m.Get("role").Str; role != "system" && role != "developer" {
 			return true
 		}
-		forEachText(m.Get("content"), func(text gjson.Result) {
+		forEachText(rget(m, "content"), func(text gjson.Result) {
 			if !open {
 				b = appendKey(b, "system")
 				b = append(b, '[')
@@ -43,12 +43,12 @@ func chatSystem(b []byte, messages gjson.Result) []byte {
 func forEachText(content gjson.Result, f func(text gjson.Result)) {
 	switch {
 	case content.Type == gjson.String:
-		if content.Str != "" {
+		if isText(content) {
 			f(content)
 		}
 	case content.IsArray():
 		content.ForEach(func(_, p gjson.Result) bool {
-			if t := p.Get("text"); t.Type == gjson.String && t.Str != "" {
+			if t := rget(p, "text"); isText(t) {
 				f(t)
 			}
 			return true
@@ -116,7 +116,7 @@ func (c *chatConv) message(m gjson.Result) error {
 	case "system", "developer":
 		return nil // in system
 	case "user":
-		return c.parts("user", m.Get("content"), false)
+		return c.parts("user", rget(m, "content"), false)
 	case "assistant":
 		return c.assistant(m)
 	case "tool":
@@ -134,7 +134,7 @@ func (c *chatConv) assistant(m gjson.Result) error {
 			c.o.drop(f)
 		}
 	}
-	if err := c.parts("assistant", m.Get("content"), true); err != nil {
+	if err := c.parts("assistant", rget(m, "content"), true); err != nil {
 		return err
 	}
 	var err error
@@ -185,9 +185,9 @@ func (c *chatConv) toolResult(m gjson.Result) error {
 	c.block("user")
 	c.b = append(c.b, `{"type":"tool_result","tool_use_id":`...)
 	c.b = append(c.b, id.Raw...)
-	content := m.Get("content")
+	content := rget(m, "content")
 	switch {
-	case content.Type == gjson.String && content.Str != "":
+	case isText(content):
 		c.b = append(c.b, `,"content":`...)
 		c.b = append(c.b, content.Raw...)
 	case content.IsArray():
@@ -219,7 +219,7 @@ func (c *chatConv) toolResult(m gjson.Result) error {
 func (c *chatConv) parts(role string, content gjson.Result, assistant bool) error {
 	switch {
 	case content.Type == gjson.String:
-		if content.Str != "" {
+		if isText(content) {
 			c.block(role)
 			c.b = append(c.b, `{"type":"text","text":`...)
 			c.b = append(c.b, content.Raw...)
@@ -245,7 +245,7 @@ func (c *chatConv) parts(role string, content gjson.Result, assistant bool) erro
 
 func isEmptyText(p gjson.Result) bool {
 	t := p.Get("type").Str
-	return (t == "text" || t == "refusal") && p.Get(t).Str == ""
+	return (t == "text" || t == "refusal") && isEmptyString(rget(p, t))
 }
 
 // part appends one content part as a Messages block.
@@ -256,7 +256,10 @@ func (c *chatConv) part(b []byte, p gjson.Result, assistant bool) ([]byte, error
 			break
 		}
 		b = append(b, `{"type":"text","text":`...)
-		b = append(b, p.Get(t).Raw...)
+		var err error
+		if b, err = appendText(b, rget(p, t), "the "+t+" of a content part"); err != nil {
+			return nil, err
+		}
 		if cc := p.Get("cache_control"); cc.IsObject() {
 			b = append(b, `,"cache_control":`...)
 			b = append(b, cc.Raw...)

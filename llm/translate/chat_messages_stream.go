@@ -238,15 +238,15 @@ func (s *chatFromMessages) delta(out []byte, ev gjson.Result) ([]byte, error) {
 	d := ev.Get("delta")
 	switch d.Get("type").Str {
 	case "text_delta":
-		return s.textDelta(out, "content", d.Get("text"))
+		return s.textDelta(out, "content", rget(d, "text"))
 	case "thinking_delta":
-		return s.textDelta(out, "reasoning_content", d.Get("thinking"))
+		return s.textDelta(out, "reasoning_content", rget(d, "thinking"))
 	case "input_json_delta":
-		pj := d.Get("partial_json")
+		pj := rget(d, "partial_json")
 		if pj.Type != gjson.String {
 			return out, ErrMalformed
 		}
-		if pj.Str == "" {
+		if isEmptyString(pj) {
 			return out, nil
 		}
 		block := ev.Get("index").Int()
@@ -270,7 +270,7 @@ func (s *chatFromMessages) textDelta(out []byte, field string, text gjson.Result
 	if text.Type != gjson.String {
 		return out, ErrMalformed
 	}
-	if text.Str == "" {
+	if isEmptyString(text) {
 		return out, nil
 	}
 	out = s.chunk(out)

@@ -90,8 +90,8 @@ func appendImageURL(b []byte, source gjson.Result) ([]byte, error) {
 		return append(b, `"}}`...), nil
 	case "url":
 		b = append(b, `{"type":"image_url","image_url":{"url":`...)
-		b = append(b, source.Get("url").Raw...)
-		return append(b, `}}`...), nil
+		b, err := appendText(b, source.Get("url"), "an image source's url")
+		return append(b, `}}`...), err
 	}
 	return nil, badRequest("images with a source of type %q cannot be translated to OpenAI's Chat Completions API", source.Get("type").Str)
 }
@@ -116,8 +116,8 @@ func appendDocumentFile(b []byte, doc gjson.Result) ([]byte, error) {
 		return append(b, `"}}`...), nil
 	case "text":
 		b = append(b, `{"type":"text","text":`...)
-		b = append(b, source.Get("data").Raw...)
-		return append(b, '}'), nil
+		b, err := appendText(b, source.Get("data"), "a text document's data")
+		return append(b, '}'), err
 	}
 	return nil, badRequest("documents can be translated to OpenAI's Chat Completions API only as base64 PDFs or plain text")
 }

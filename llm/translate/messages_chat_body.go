@@ -38,7 +38,7 @@ func (s *messagesFromChat) body(out []byte, body []byte) ([]byte, error) {
 		n++
 	}
 	for _, f := range [...]string{"reasoning_content", "reasoning"} {
-		if t := msg.Get(f); t.Type == gjson.String && t.Str != "" {
+		if t := rget(msg, f); isText(t) {
 			block()
 			out = append(out, `{"type":"thinking","thinking":`...)
 			out = append(out, t.Raw...)
@@ -46,7 +46,7 @@ func (s *messagesFromChat) body(out []byte, body []byte) ([]byte, error) {
 			break
 		}
 	}
-	if t := msg.Get("content"); t.Type == gjson.String && t.Str != "" {
+	if t := rget(msg, "content"); isText(t) {
 		block()
 		out = append(out, `{"type":"text","text":`...)
 		out = append(out, t.Raw...)

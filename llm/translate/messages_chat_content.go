@@ -26,9 +26,9 @@ func messagesTurns(b []byte, turns gjson.Result, o *Options) ([]byte, error) {
 	turns.ForEach(func(_, m gjson.Result) bool {
 		switch role := m.Get("role").Str; role {
 		case "user":
-			err = c.user(m.Get("content"))
+			err = c.user(rget(m, "content"))
 		case "assistant":
-			err = c.assistant(m.Get("content"))
+			err = c.assistant(rget(m, "content"))
 		default:
 			err = badRequest("messages: unknown role %q", role)
 		}
@@ -97,7 +97,7 @@ func (c *messagesConv) userBlock(blk gjson.Result, first *bool) error {
 	switch t := blk.Get("type").Str; t {
 	case "text":
 		c.b = append(c.b, `{"type":"text","text":`...)
-		c.b = append(c.b, blk.Get("text").Raw...)
+		c.b, err = appendText(c.b, rget(blk, "text"), "a text block's text")
 		c.b = append(c.b, '}')
 	case "image":
 		c.b, err = appendImageURL(c.b, blk.Get("source"))
@@ -146,7 +146,7 @@ func (c *messagesConv) toolResult(blk gjson.Result) (images bool, err error) {
 	c.b = append(c.b, `,"tool_call_id":`...)
 	c.b = append(c.b, id.Raw...)
 	c.b = append(c.b, `,"content":`...)
-	content := blk.Get("content")
+	content := rget(blk, "content")
 	switch {
 	case content.Type == gjson.String:
 		c.b = append(c.b, content.Raw...)
@@ -161,7 +161,7 @@ func (c *messagesConv) toolResult(blk gjson.Result) (images bool, err error) {
 				}
 				n++
 				c.b = append(c.b, `{"type":"text","text":`...)
-				c.b = append(c.b, p.Get("text").Raw...)
+				c.b, err = appendText(c.b, rget(p, "text"), "a text block's text")
 				c.b = append(c.b, '}')
 			case "image":
 				images = true
@@ -222,7 +222,7 @@ func (c *messagesConv) assistant(content gjson.Result) error {
 			}
 			texts++
 			c.b = append(c.b, `{"type":"text","text":`...)
-			c.b = append(c.b, blk.Get("text").Raw...)
+			c.b, err = appendText(c.b, rget(blk, "text"), "a text block's text")
 			c.b = append(c.b, '}')
 		case "tool_use":
 			calls++

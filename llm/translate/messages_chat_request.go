@@ -149,7 +149,7 @@ func messagesFormat(b []byte, format gjson.Result, o *Options) []byte {
 func messagesSystem(b []byte, system gjson.Result, o *Options) []byte {
 	switch {
 	case system.Type == gjson.String:
-		if system.Str == "" {
+		if !isText(system) {
 			return b
 		}
 		b = append(b, `{"role":"system","content":`...)
@@ -161,8 +161,8 @@ func messagesSystem(b []byte, system gjson.Result, o *Options) []byte {
 			if blk.Get("cache_control").Exists() {
 				o.drop("cache_control")
 			}
-			t := blk.Get("text")
-			if t.Type != gjson.String || t.Str == "" {
+			t := rget(blk, "text")
+			if !isText(t) {
 				return true
 			}
 			if n == 0 {

@@ -146,12 +146,12 @@ func (s *messagesFromChat) event(out []byte, _ string, data []byte) ([]byte, err
 	d := c.Get("delta")
 	var err error
 	for _, f := range [...]string{"reasoning_content", "reasoning"} {
-		if t := d.Get(f); t.Type == gjson.String && t.Str != "" {
+		if t := rget(d, f); isText(t) {
 			out = s.textDelta(out, thinkingBlock, t)
 			break
 		}
 	}
-	if t := d.Get("content"); t.Type == gjson.String && t.Str != "" {
+	if t := rget(d, "content"); isText(t) {
 		out = s.textDelta(out, textBlock, t)
 	}
 	d.Get("tool_calls").ForEach(func(_, tc gjson.Result) bool {
@@ -240,8 +240,8 @@ func (s *messagesFromChat) toolDelta(out []byte, tc gjson.Result) ([]byte, error
 		out = append(out, name.Raw...)
 		out = append(out, ",\"input\":{}}}\n\n"...)
 	}
-	args := tc.Get("function.arguments")
-	if args.Type != gjson.String || args.Str == "" {
+	args := rget(rget(tc, "function"), "arguments")
+	if !isText(args) {
 		return out, nil
 	}
 	block := int64(-1)
