@@ -110,6 +110,13 @@ var translatedHeaders = map[api.Kind][]string{
 	api.OpenAIChat:        {"accept-encoding", "anthropic-version", "anthropic-beta"},
 }
 
+// translatedPaths are the upstream API's paths, for the providers that keep the
+// client's path (it is the other API's).
+var translatedPaths = map[api.Kind]string{
+	api.AnthropicMessages: "/v1/messages",
+	api.OpenAIChat:        "/v1/chat/completions",
+}
+
 func (t *translated) Prepare(ctx context.Context, r *Request) (Mutation, error) {
 	body, x, err := translate.Request(t.pair, r.Body, t.opts)
 	if err != nil {
@@ -124,6 +131,9 @@ func (t *translated) Prepare(ctx context.Context, r *Request) (Mutation, error) 
 	}
 	if m.Body == nil {
 		m.Body = body
+	}
+	if m.Path == "" { // a provider on the upstream API's own paths (Anthropic, OpenAI)
+		m.Path = translatedPaths[t.pair.Upstream]
 	}
 	m.RemoveHeaders = slices.Concat(m.RemoveHeaders, translatedHeaders[t.pair.Upstream])
 	return m, nil
