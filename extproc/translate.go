@@ -11,11 +11,11 @@ import (
 // events. It reports whether it did; a provider that speaks the client's API is left as
 // it is.
 func (st *stream) translate() bool {
-	p, ok := provider.Translating(st.prov, st.kind, st.route.UpstreamModel, st.droppedField)
-	if ok {
-		st.prov = p
+	if _, ok := provider.Translation(st.prov, st.kind, st.route.UpstreamModel); !ok {
+		return false // the common case: nothing to wrap, nothing allocated
 	}
-	return ok
+	st.prov, _ = provider.Translating(st.prov, st.kind, st.route.UpstreamModel, st.droppedField)
+	return true
 }
 
 // droppedField counts and logs (at debug) one request field a translation left out.

@@ -62,27 +62,39 @@ var upstreamOptions = map[string]translate.Options{
 	"gemini":       {Target: "Gemini", MaxTokensField: "max_tokens"},
 }
 
-// Translating returns p's translated view for one request of client API k with the
-// upstream model, when p does not serve k itself; ok is false when it does (or when
-// nothing translates k for p: its Prepare then refuses the request as before). dropped
-// is told of each request field left out (nil: none).
-func Translating(p Provider, k api.Kind, model string, dropped func(pair translate.Pair, label, name string)) (Provider, bool) {
+// Translation reports the API a request of client API k for the upstream model is
+// translated into on p: ok is false when p serves k itself, or when nothing translates k
+// for p (its Prepare then refuses the request as before). A Responses request to a
+// Messages provider has a translation, which refuses it (its Prepare says why).
+func Translation(p Provider, k api.Kind, model string) (to api.Kind, ok bool) {
 	serves, known := nativeAPIs[p.Type()]
 	if !known || serves(k, model) {
-		return nil, false
+		return api.Unknown, false
 	}
-	var to api.Kind
 	switch {
 	case k == api.OpenAIChat && serves(api.AnthropicMessages, model):
-		to = api.AnthropicMessages
+		return api.AnthropicMessages, true
 	case k == api.AnthropicMessages && serves(api.OpenAIChat, model):
-		to = api.OpenAIChat
+		return api.OpenAIChat, true
 	case k == api.OpenAIResponses && serves(api.AnthropicMessages, model):
-		return &refused{Provider: p, err: responsesRefusal(p)}, true
-	default:
+		return api.AnthropicMessages, true
+	}
+	return api.Unknown, false
+}
+
+// Translating returns p's translated view for one request of client API k with the
+// upstream model, when it has a Translation (else ok is false and p is to be used as it
+// is). dropped is told of each request field left out (nil: none).
+func Translating(p Provider, k api.Kind, model string, dropped func(pair translate.Pair, label, name string)) (Provider, bool) {
+	to, ok := Translation(p, k, model)
+	if !ok {
 		return nil, false
 	}
-	t := &translated{Provider: p, pair: translate.Pair{Client: k, Upstream: to}, opts: upstreamOptions[p.Type()]}
+	pair := translate.Pair{Client: k, Upstream: to}
+	if !translate.Supported(pair) {
+		return &refused{Provider: p, err: responsesRefusal(p)}, true
+	}
+	t := &translated{Provider: p, pair: pair, opts: upstreamOptions[p.Type()]}
 	t.opts.Model = model
 	if p.Type() == "vertex" && to == api.OpenAIChat {
 		t.opts.Target, t.opts.MaxTokensField = "Gemini on Vertex AI", "max_tokens"
