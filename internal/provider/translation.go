@@ -67,7 +67,13 @@ var upstreamOptions = map[string]translate.Options{
 // for p (its Prepare then refuses the request as before). A Responses request to a
 // Messages provider has a translation, which refuses it (its Prepare says why).
 func Translation(p Provider, k api.Kind, model string) (to api.Kind, ok bool) {
-	serves, known := nativeAPIs[p.Type()]
+	return TranslationFor(p.Type(), k, model)
+}
+
+// TranslationFor is Translation for a provider type (tollgate check and the docs' tests
+// ask it without building providers).
+func TranslationFor(typ string, k api.Kind, model string) (to api.Kind, ok bool) {
+	serves, known := nativeAPIs[typ]
 	if !known || serves(k, model) {
 		return api.Unknown, false
 	}

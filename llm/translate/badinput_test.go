@@ -156,3 +156,25 @@ func TestReshapeError(t *testing.T) {
 		}
 	}
 }
+
+// With thinking on, Messages refuse a last assistant turn that calls tools without its
+// thinking block, which a Chat client never sends back: thinking stays off then.
+func TestThinkingOffAfterToolCalls(t *testing.T) {
+	body := `{"reasoning_effort":"high","messages":[{"role":"user","content":"weather?"},` +
+		`{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"w","arguments":"{}"}}]},` +
+		`{"role":"tool","tool_call_id":"c1","content":"sunny"}]}`
+	var dropped []string
+	out, _, err := Request(ChatToMessages, []byte(body), Options{Model: "m", Dropped: func(l, _ string) { dropped = append(dropped, l) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), `"thinking"`) || len(dropped) != 1 || dropped[0] != "reasoning_effort" {
+		t.Errorf("got %s, dropped %q", out, dropped)
+	}
+	// A tool loop already answered (a user turn after it) keeps thinking.
+	body = strings.TrimSuffix(body, "]}") + `,{"role":"assistant","content":"It is sunny."},{"role":"user","content":"thanks"}]}`
+	out, _, err = Request(ChatToMessages, []byte(body), Options{Model: "m"})
+	if err != nil || !strings.Contains(string(out), `"thinking":{"type":"enabled","budget_tokens":16384}`) {
+		t.Errorf("got %s, %v", out, err)
+	}
+}

@@ -56,34 +56,6 @@ func forEachText(content gjson.Result, f func(text gjson.Result)) {
 	}
 }
 
-// turns writes Messages turns block by block, opening a turn at its first block and
-// merging consecutive blocks of one role into one turn.
-type turns struct {
-	b    []byte
-	role string // the role of the open turn; "" when none is open
-}
-
-// block prepares b for the next block of a turn of role.
-func (t *turns) block(role string) {
-	if t.role == role {
-		t.b = append(t.b, ',')
-		return
-	}
-	t.close()
-	t.b = appendComma(t.b)
-	t.b = append(t.b, `{"role":"`...)
-	t.b = append(t.b, role...)
-	t.b = append(t.b, `","content":[`...)
-	t.role = role
-}
-
-func (t *turns) close() {
-	if t.role != "" {
-		t.b = append(t.b, `]}`...)
-		t.role = ""
-	}
-}
-
 // chatConv is the state of one conversation's translation.
 type chatConv struct {
 	turns
@@ -92,20 +64,20 @@ type chatConv struct {
 	calls map[string]struct{}
 }
 
-// chatMessages writes the messages (all but system and developer ones).
-func chatMessages(b []byte, messages gjson.Result, o *Options) ([]byte, error) {
+// chatMessages writes the messages (all but system and developer ones). noThinking
+// reports that Messages would refuse thinking for them (turns.thinkingRefused).
+func chatMessages(b []byte, messages gjson.Result, o *Options) (_ []byte, noThinking bool, err error) {
 	c := chatConv{turns: turns{b: appendKey(b, "messages")}, o: o}
 	c.b = append(c.b, '[')
-	var err error
 	messages.ForEach(func(_, m gjson.Result) bool {
 		err = c.message(m)
 		return err == nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	c.close()
-	return append(c.b, ']'), nil
+	return append(c.b, ']'), c.thinkingRefused(), nil
 }
 
 func (c *chatConv) message(m gjson.Result) error {
@@ -166,6 +138,7 @@ func (c *chatConv) toolUse(tc gjson.Result) error {
 	}
 	c.calls[id.Str] = struct{}{}
 	c.block("assistant")
+	c.markToolUse()
 	c.b = append(c.b, `{"type":"tool_use","id":`...)
 	c.b = append(c.b, id.Raw...)
 	c.b = append(c.b, `,"name":`...)

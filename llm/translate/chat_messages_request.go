@@ -76,7 +76,16 @@ func chatToMessages(root gjson.Result, size int, o Options) ([]byte, error) {
 	b = append(b, `{"model":`...)
 	b = appendString(b, o.Model)
 
+	b = chatSystem(b, r.messages)
+	b, noThinking, err := chatMessages(b, r.messages, &o)
+	if err != nil {
+		return nil, err
+	}
 	budget := thinkingBudget(r.effort.Str)
+	if budget > 0 && noThinking {
+		o.drop("reasoning_effort") // the last assistant turn's tool calls came without its thinking
+		budget = 0
+	}
 	maxTokens := int64(0)
 	switch {
 	case r.maxCompletion.Type == gjson.Number:
@@ -98,12 +107,6 @@ func chatToMessages(root gjson.Result, size int, o Options) ([]byte, error) {
 	}
 	b = appendKey(b, "max_tokens")
 	b = appendInt(b, maxTokens)
-
-	b = chatSystem(b, r.messages)
-	var err error
-	if b, err = chatMessages(b, r.messages, &o); err != nil {
-		return nil, err
-	}
 	if b, err = chatTools(b, r.tools, r.toolChoice, r.parallel, &o); err != nil {
 		return nil, err
 	}
