@@ -64,8 +64,7 @@ var upstreamOptions = map[string]translate.Options{
 
 // Translation reports the API a request of client API k for the upstream model is
 // translated into on p: ok is false when p serves k itself, or when nothing translates k
-// for p (its Prepare then refuses the request as before). A Responses request to a
-// Messages provider has a translation, which refuses it (its Prepare says why).
+// for p (its Prepare then refuses the request as before).
 func Translation(p Provider, k api.Kind, model string) (to api.Kind, ok bool) {
 	return TranslationFor(p.Type(), k, model)
 }
@@ -97,9 +96,6 @@ func Translating(p Provider, k api.Kind, model string, dropped func(pair transla
 		return nil, false
 	}
 	pair := translate.Pair{Client: k, Upstream: to}
-	if !translate.Supported(pair) {
-		return &refused{Provider: p, err: responsesRefusal(p)}, true
-	}
 	t := &translated{Provider: p, pair: pair, opts: upstreamOptions[p.Type()]}
 	t.opts.Model = model
 	if p.Type() == "vertex" && to == api.OpenAIChat {
@@ -200,21 +196,4 @@ func (t *translated) PlanResponse(r Response) ResponsePlan {
 		plan.RemoveHeaders = []string{"content-length"}
 	}
 	return plan
-}
-
-// refused is a provider that cannot serve a client API tollgate does not translate for it.
-type refused struct {
-	Provider
-	err error
-}
-
-func (r *refused) Prepare(context.Context, *Request) (Mutation, error) { return Mutation{}, r.err }
-
-// responsesRefusal explains why a Responses request cannot go to a Messages provider
-// (llm/translate/README.md, "Responses API").
-func responsesRefusal(p Provider) error {
-	return api.Errorf(http.StatusBadRequest,
-		"provider %q (type %s) speaks Anthropic's Messages API, and tollgate does not translate OpenAI Responses requests into it: "+
-			"stored state (previous_response_id, store), encrypted reasoning and OpenAI's built-in tools have no Messages equivalent; "+
-			"route this model to an OpenAI or Azure OpenAI provider, or use Chat Completions", p.Name(), p.Type())
 }

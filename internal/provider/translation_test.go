@@ -129,8 +129,7 @@ func TestTranslatedPrepare(t *testing.T) {
 	}
 }
 
-// A request that cannot be translated is a 400 for the client; a Responses request to a
-// Messages provider is refused, naming what cannot cross.
+// A request that cannot be translated is a 400 for the client naming what cannot cross.
 func TestTranslatedRefusals(t *testing.T) {
 	ps := testProviders(t)
 	_, _, err := prepareTranslated(t, ps["bedrock"], api.OpenAIChat, "jp.anthropic.claude-x-v1:0",
@@ -138,8 +137,8 @@ func TestTranslatedRefusals(t *testing.T) {
 	if ae, ok := err.(*api.Error); !ok || ae.Status != 400 || !strings.Contains(ae.Message, "Claude on Bedrock does not accept images by URL") {
 		t.Errorf("image URL on Bedrock: %v", err)
 	}
-	_, _, err = prepareTranslated(t, ps["anthropic"], api.OpenAIResponses, "claude-x", `{"input":"hi"}`, nil)
-	if ae, ok := err.(*api.Error); !ok || ae.Status != 400 || !strings.Contains(ae.Message, "previous_response_id") {
+	_, _, err = prepareTranslated(t, ps["anthropic"], api.OpenAIResponses, "claude-x", `{"input":"hi","previous_response_id":"resp_1"}`, nil)
+	if ae, ok := err.(*api.Error); !ok || ae.Status != 400 || !strings.Contains(ae.Message, "previous_response_id needs state stored at OpenAI") {
 		t.Errorf("responses on anthropic: %v", err)
 	}
 }

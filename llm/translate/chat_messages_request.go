@@ -93,18 +93,7 @@ func chatToMessages(root gjson.Result, size int, o Options) ([]byte, error) {
 	case r.maxTokens.Type == gjson.Number:
 		maxTokens = r.maxTokens.Int()
 	}
-	switch {
-	case budget > 0 && maxTokens <= 0:
-		maxTokens = budget + DefaultMaxTokens
-	case budget > 0 && maxTokens <= minThinkingBudget:
-		o.drop("reasoning_effort") // no room for the smallest budget Messages accept
-		budget = 0
-	case budget >= maxTokens:
-		budget = maxTokens - 1 // the budget must be below max_tokens
-	}
-	if maxTokens <= 0 {
-		maxTokens = DefaultMaxTokens
-	}
+	budget, maxTokens = fitBudget(budget, maxTokens, &o, "reasoning_effort")
 	b = appendKey(b, "max_tokens")
 	b = appendInt(b, maxTokens)
 	if b, err = chatTools(b, r.tools, r.toolChoice, r.parallel, &o); err != nil {

@@ -24,6 +24,9 @@ var DroppedFields = []string{
 	"cache_control", "citations", "container", "context_management", "diagnostics",
 	"inference_geo", "is_error", "mcp_servers", "output_format", "redacted_thinking",
 	"speed", "thinking_blocks", "top_k",
+	// Responses fields with no Messages equivalent.
+	"builtin_tools", "max_tool_calls", "reasoning", "reasoning_items", "reasoning_summary",
+	"text_format", "truncation", "web_search_call",
 }
 
 var droppedLabels = func() map[string]bool {

@@ -11,7 +11,7 @@ import (
 	"github.com/tollgate/tollgate/llm/api"
 )
 
-// FuzzRequest translates arbitrary JSON bodies both ways. Whatever the input: no panic;
+// FuzzRequest translates arbitrary JSON bodies in every supported direction. Whatever the input: no panic;
 // either a 400 (*api.Error) or a valid JSON object.
 func FuzzRequest(f *testing.F) {
 	for _, tc := range goldenCases {
@@ -20,8 +20,9 @@ func FuzzRequest(f *testing.F) {
 			if err != nil {
 				f.Fatal(err)
 			}
-			f.Add(b, uint8(0))
-			f.Add(b, uint8(1))
+			for w := range uint8(3) {
+				f.Add(b, w)
+			}
 		}
 	}
 	f.Add([]byte(`{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,\u0041"}}]}]}`), uint8(0))
@@ -30,10 +31,8 @@ func FuzzRequest(f *testing.F) {
 		if !json.Valid(body) {
 			return // extproc refuses it before routing
 		}
-		pair, opts := ChatToMessages, Options{Model: "up", ImageURLs: which&2 != 0}
-		if which&1 != 0 {
-			pair = MessagesToChat
-		}
+		pair := []Pair{ChatToMessages, MessagesToChat, ResponsesToMessages}[which%3]
+		opts := Options{Model: "up", ImageURLs: which&4 != 0}
 		in := bytes.Clone(body)
 		out, _, err := Request(pair, in, opts)
 		if !bytes.Equal(in, body) {
@@ -52,8 +51,8 @@ func FuzzRequest(f *testing.F) {
 	})
 }
 
-// FuzzStream translates arbitrary upstream streams, split at an arbitrary byte, both
-// ways and from Bedrock's event stream. Whatever the input: no panic, the same output
+// FuzzStream translates arbitrary upstream streams and bodies, split at an arbitrary
+// byte, for every supported direction. Whatever the input: no panic, the same output
 // whatever the split, every event the client gets is JSON (or [DONE]), and an error
 // ends the output.
 func FuzzStream(f *testing.F) {
@@ -69,20 +68,16 @@ func FuzzStream(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		for w := range uint8(3) {
+		for w := range uint8(6) {
 			f.Add(b, w, uint16(len(b)/2))
 		}
 	}
 	f.Fuzz(func(t *testing.T, body []byte, which uint8, split uint16) {
-		x := Exchange{Pair: ChatToMessages, ClientModel: "m", Stream: true, IncludeUsage: which&4 != 0}
+		x := Exchange{Pair: []Pair{ChatToMessages, MessagesToChat, ResponsesToMessages}[which%3],
+			ClientModel: "m", Stream: true, IncludeUsage: which&8 != 0, tools: toolKinds{"apply_patch": customTool, "local_shell": shellTool}}
 		framing := FramingSSE
-		switch which % 4 {
-		case 1:
-			x.Pair = MessagesToChat
-		case 2:
+		if which%6 >= 3 {
 			framing = FramingJSON
-		case 3:
-			x.Pair, framing = MessagesToChat, FramingJSON
 		}
 		at := int(split) % (len(body) + 1)
 		whole, err1 := translateAll(x, framing, &sink{}, body)

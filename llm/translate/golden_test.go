@@ -43,6 +43,19 @@ var goldenCases = []struct {
 	{file: "messages_chat/stream_error", x: Exchange{Pair: MessagesToChat, ClientModel: "gpt-5.1", Stream: true}, err: ErrUpstream},
 	{file: "messages_chat/body_tools", x: Exchange{Pair: MessagesToChat, ClientModel: "gpt-5.1"}},
 	{file: "messages_chat/error", pair: MessagesToChat, status: 400},
+	{file: "responses_messages/request_codex", pair: ResponsesToMessages,
+		opts:    Options{Model: "claude-sonnet-4-5-20250929", ImageURLs: true},
+		dropped: []string{"prompt_cache_key", "reasoning_items", "reasoning_summary", "verbosity"}},
+	{file: "responses_messages/stream_tools", x: codexExchange(true)},
+	{file: "responses_messages/stream_error", x: codexExchange(true), err: ErrUpstream},
+	{file: "responses_messages/body_tools", x: codexExchange(false)},
+	{file: "responses_messages/error", pair: ResponsesToMessages, status: 400},
+}
+
+// codexExchange is a Codex request's exchange: apply_patch is a custom tool.
+func codexExchange(stream bool) Exchange {
+	return Exchange{Pair: ResponsesToMessages, ClientModel: "claude-sonnet-4-5", Stream: stream,
+		tools: toolKinds{"apply_patch": customTool}}
 }
 
 func TestGolden(t *testing.T) {

@@ -93,6 +93,8 @@ func NewResponse(x Exchange, f Framing, sink Sink) *Response {
 		r.st = newChatFromMessages(x)
 	case MessagesToChat:
 		r.st = newMessagesFromChat(x)
+	case ResponsesToMessages:
+		r.st = newResponsesFromMessages(x)
 	default:
 		r.st = unsupportedStreamer{}
 	}

@@ -15,10 +15,14 @@ type Pair struct{ Client, Upstream api.Kind }
 var (
 	ChatToMessages = Pair{Client: api.OpenAIChat, Upstream: api.AnthropicMessages}
 	MessagesToChat = Pair{Client: api.AnthropicMessages, Upstream: api.OpenAIChat}
+	// ResponsesToMessages is Codex on Claude (README.md says what does not cross).
+	ResponsesToMessages = Pair{Client: api.OpenAIResponses, Upstream: api.AnthropicMessages}
 )
 
 // Supported reports whether tollgate translates requests of p.Client into p.Upstream.
-func Supported(p Pair) bool { return p == ChatToMessages || p == MessagesToChat }
+func Supported(p Pair) bool {
+	return p == ChatToMessages || p == MessagesToChat || p == ResponsesToMessages
+}
 
 // Options describe the upstream a request is translated for.
 type Options struct {
@@ -50,6 +54,9 @@ type Exchange struct {
 	// IncludeUsage: a Chat client asked for the final usage chunk of a stream
 	// (stream_options.include_usage).
 	IncludeUsage bool
+	// tools are a Responses request's custom and local_shell tools, whose calls go back
+	// as their own item types.
+	tools toolKinds
 }
 
 // Request translates the body of a client's request into the upstream API of p. The
@@ -77,6 +84,10 @@ func Request(p Pair, body []byte, o Options) ([]byte, Exchange, error) {
 		return out, x, err
 	case MessagesToChat:
 		out, err := messagesToChat(root, len(body), o)
+		return out, x, err
+	case ResponsesToMessages:
+		out, tools, err := responsesToMessages(root, len(body), o)
+		x.tools = tools
 		return out, x, err
 	}
 	return nil, x, api.Errorf(http.StatusBadRequest, "tollgate does not translate %s requests into %s", p.Client, p.Upstream)
