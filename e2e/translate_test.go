@@ -13,6 +13,7 @@ import (
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/responses"
 	"github.com/openai/openai-go/v3/shared"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tidwall/gjson"
@@ -22,9 +23,10 @@ import (
 	"github.com/tollgate/tollgate/pricing"
 )
 
-// Translation end to end: openai-go against fake Anthropic, Bedrock (event stream) and
-// Vertex upstreams, and anthropic-sdk-go against fake OpenAI and Azure upstreams, through
-// the harness and envoy.yaml's routes. The fakes replay llm/translate/testdata (the
+// Translation end to end: openai-go (Chat Completions, and Responses as Codex sends it)
+// against fake Anthropic, Bedrock (event stream) and Vertex upstreams, and
+// anthropic-sdk-go against fake OpenAI and Azure upstreams, through the harness and
+// envoy.yaml's routes. The fakes replay llm/translate/testdata (the
 // golden inputs), so the SDKs decode exactly what the goldens pin.
 
 // translateStack is the one place these tests start a stack.
@@ -463,4 +465,144 @@ func TestTranslateErrors(t *testing.T) {
 			t.Errorf("the SDK got %s before the error", msg.RawJSON())
 		}
 	})
+}
+
+// codexParams is a Responses request the way Codex sends one, in the middle of a tool
+// loop: instructions, a user message, a shell call and its output; a shell function tool
+// and an apply_patch custom tool.
+func codexParams(model string) responses.ResponseNewParams {
+	output := responses.ResponseInputItemParamOfFunctionCallOutput("go.mod\nmain.go\n")
+	output.OfFunctionCallOutput.CallID = openai.String("toolu_01Shell")
+	return responses.ResponseNewParams{
+		Model:        model,
+		Instructions: openai.String("You are Codex, a coding agent."),
+		Input: responses.ResponseNewParamsInputUnion{OfInputItemList: responses.ResponseInputParam{
+			responses.ResponseInputItemParamOfMessage("Fix the nil map panic.", responses.EasyInputMessageRoleUser),
+			responses.ResponseInputItemParamOfFunctionCall(`{"command":["ls"]}`, "toolu_01Shell", "shell"),
+			output,
+		}},
+		Tools: []responses.ToolUnionParam{
+			responses.ToolParamOfFunction("shell", map[string]any{"type": "object", "properties": map[string]any{
+				"command": map[string]any{"type": "array", "items": map[string]any{"type": "string"}}}}, false),
+			responses.ToolParamOfCustom("apply_patch"),
+		},
+		Reasoning: shared.ReasoningParam{Effort: shared.ReasoningEffortLow},
+		Store:     openai.Bool(false),
+		Include:   []responses.ResponseIncludable{responses.ResponseIncludableReasoningEncryptedContent},
+	}
+}
+
+// TestTranslateResponsesToClaude: openai-go's Responses API (Codex's), streamed and not,
+// on Claude at Anthropic: output items, tool calls of both kinds, usage; the upstream got
+// a Messages body.
+func TestTranslateResponsesToClaude(t *testing.T) {
+	for _, stream := range []bool{false, true} {
+		name := "whole"
+		if stream {
+			name = "streamed"
+		}
+		t.Run(name, func(t *testing.T) {
+			prov := mock.NewProvider(mock.ProviderOptions{Name: "anthropic", Auth: mock.AnthropicAuth(anthropicKey), ClientKeys: clientKeys,
+				Routes: map[string]mock.Route{"/v1/messages": {JSON: jsonFixture(t, "responses_messages/body_tools.json", 0),
+					Stream: sseFixture(t, "responses_messages/stream_tools.sse")}}})
+			s := translateStack(t, map[string]*mock.Provider{"anthropic": prov})
+			c := openAIClient(s.URL, keyTeamA, newRecorder())
+			var r responses.Response
+			var deltas strings.Builder
+			if stream {
+				st := c.Responses.NewStreaming(context.Background(), codexParams("claude-haiku-4-5"))
+				for st.Next() {
+					ev := st.Current()
+					switch ev.Type {
+					case "response.output_text.delta":
+						deltas.WriteString(ev.Delta)
+					case "response.completed":
+						r = ev.Response
+					}
+				}
+				if err := st.Err(); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				resp, err := c.Responses.New(context.Background(), codexParams("claude-haiku-4-5"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				r = *resp
+			}
+			s.checkProviders(t)
+			var types []string
+			for _, it := range r.Output {
+				types = append(types, it.Type)
+			}
+			if strings.Join(types, ",") != "reasoning,message,function_call,custom_tool_call" || r.Status != "completed" {
+				t.Fatalf("output items %v, status %q: %s", types, r.Status, r.RawJSON())
+			}
+			fc, ctc := r.Output[2].RawJSON(), r.Output[3].RawJSON()
+			if gjson.Get(fc, "name").Str != "shell" || gjson.Get(gjson.Get(fc, "arguments").Str, "command.2").Str != "go test ./..." ||
+				gjson.Get(ctc, "name").Str != "apply_patch" || !strings.HasPrefix(gjson.Get(ctc, "input").Str, "*** Begin Patch\n") {
+				t.Errorf("tool calls %s %s", fc, ctc)
+			}
+			if !strings.HasPrefix(gjson.Get(r.Output[0].RawJSON(), "encrypted_content").Str, "tollgate.claude-thinking.v1:") {
+				t.Errorf("reasoning item %s", r.Output[0].RawJSON())
+			}
+			want := usage.Usage{Input: 2210, CacheRead: 6144, Output: 187}
+			text := "Running the tests, then one more edit.\n"
+			if !stream {
+				want, text = usage.Usage{Input: 2210, CacheRead: 6144, CacheWrite: 512, Output: 120}, `Running "go test".`
+			}
+			if r.OutputText() != text || (stream && deltas.String() != text) {
+				t.Errorf("text %q (deltas %q), want %q", r.OutputText(), deltas.String(), text)
+			}
+			if u := r.Usage; u.InputTokens != want.Input+want.CacheRead+want.CacheWrite || u.InputTokensDetails.CachedTokens != want.CacheRead || u.OutputTokens != want.Output {
+				t.Errorf("SDK usage %+v, upstream %+v", u, want)
+			}
+			ex := onlyExchange(t, prov)
+			for path, want := range map[string]string{
+				"system.0.text": "You are Codex, a coding agent.", "messages.1.content.0.name": "shell",
+				"messages.2.content.0.type": "tool_result", "tools.1.name": "apply_patch",
+				"tools.1.input_schema.properties.input.type": "string",
+				// The shell call came without Claude's thinking block (Codex had it from
+				// no one): thinking stays off for this request, as Messages require.
+				"thinking": "",
+			} {
+				if got := gjson.GetBytes(ex.Body, path).String(); got != want {
+					t.Errorf("upstream body %s = %q, want %q", path, got, want)
+				}
+			}
+			if ex.Path != "/v1/messages" {
+				t.Errorf("upstream path %s", ex.Path)
+			}
+			checkMetered(t, s, "claude-haiku-4-5", "anthropic",
+				pricing.Query{ProviderType: "anthropic", UpstreamModel: "claude-haiku-4-5", ClientModel: "claude-haiku-4-5"}, want)
+			if n := counter(t, s.GW.Registry(), "tollgate_translation_dropped_fields_total",
+				map[string]string{"from": "openai_responses", "to": "anthropic_messages", "field": "reasoning"}); n != 1 {
+				t.Errorf("tollgate_translation_dropped_fields_total{field=reasoning} = %v, want 1", n)
+			}
+		})
+	}
+}
+
+// counter reads one series of a counter.
+func counter(t *testing.T, reg prometheus.Gatherer, name string, labels map[string]string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	metrics:
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if want, ok := labels[lp.GetName()]; ok && want != lp.GetValue() {
+					continue metrics
+				}
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
+	return 0
 }

@@ -7,9 +7,10 @@ import (
 // Responses client, Messages upstream: tools. Function tools become Messages tools;
 // custom (freeform) tools become tools taking one string, {"input": "…"}, whose calls
 // are turned back into custom_tool_call items; local_shell becomes a tool whose input is
-// the exec action, turned back into local_shell_call items. OpenAI's built-in tools
-// (web search, file search, code interpreter, computer use, image generation, remote
-// MCP) run at OpenAI: they are refused.
+// the exec action, turned back into local_shell_call items. OpenAI's other built-in
+// tools (web search, file search, code interpreter, computer use, image generation,
+// remote MCP, and the newer shell and apply_patch tools with their own item shapes) are
+// refused by name.
 
 // toolKind is how a tool's calls go back to a Responses client.
 type toolKind uint8
@@ -48,7 +49,7 @@ func responsesTools(b []byte, tools, choice, parallel gjson.Result, o *Options) 
 			kinds["local_shell"] = shellTool
 			name = gjson.Result{Type: gjson.String, Raw: `"local_shell"`, Str: "local_shell"}
 		default:
-			err = badRequest("tools: OpenAI's built-in %q tool runs at OpenAI and cannot be translated to Anthropic's Messages API; leave it out (Codex: turn web search off)", typ)
+			err = badRequest("tools: OpenAI's built-in %q tool cannot be translated to Anthropic's Messages API (function, custom and local_shell tools can); leave it out (Codex: turn web search off)", typ)
 			return false
 		}
 		if name.Type != gjson.String || name.Str == "" {
