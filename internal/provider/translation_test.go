@@ -198,3 +198,18 @@ func TestTranslatedPlans(t *testing.T) {
 }
 
 func withUpstream(p planShape, k api.Kind) planShape { p.Upstream = k; return p }
+
+// BenchmarkTranslationUntranslated is all an untranslated request pays for translation:
+// the check that its provider speaks its API.
+func BenchmarkTranslationUntranslated(b *testing.B) {
+	p, err := New(Config{Name: "a", Type: "anthropic", APIKey: "k"}, Deps{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := Translation(p, api.AnthropicMessages, "claude-sonnet-4-5"); ok {
+			b.Fatal("translated")
+		}
+	}
+}
