@@ -63,6 +63,8 @@ type Exchange struct {
 // result is a new body, built in one pass (its one copy of the input); the input is not
 // changed. An error is an *api.Error (400) naming what cannot be translated; fields
 // without an equivalent are not errors: they are dropped and reported to o.Dropped.
+// body must be valid JSON (extproc checks it, and its nesting depth, before routing);
+// the depth is checked again here, the validity is not.
 func Request(p Pair, body []byte, o Options) ([]byte, Exchange, error) {
 	x := Exchange{Pair: p}
 	if err := jsonlimit.CheckDepth(body, jsonlimit.MaxDepth); err != nil {
