@@ -1,7 +1,6 @@
 package translate
 
 import (
-	"encoding/base64"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -292,37 +291,4 @@ func orEmptyString(r gjson.Result) string {
 		return r.Raw
 	}
 	return `""`
-}
-
-// thinkingCarrier prefixes the encrypted_content tollgate gives a reasoning item made of
-// Claude's thinking: the block itself, base64. The signature inside it is Anthropic's
-// own (Anthropic checks it); the prefix keeps OpenAI's encrypted reasoning apart.
-const thinkingCarrier = "tollgate.claude-thinking.v1:"
-
-// carryThinking is the encrypted_content of a reasoning item for a thinking (or
-// redacted_thinking) block, appended to b as a JSON string.
-func carryThinking(b []byte, block []byte) []byte {
-	b = append(b, '"')
-	b = append(b, thinkingCarrier...)
-	b = base64.StdEncoding.AppendEncode(b, block)
-	return append(b, '"')
-}
-
-// carriedThinking decodes what carryThinking made; ok is false for anything else.
-func carriedThinking(enc string) ([]byte, bool) {
-	rest, ok := strings.CutPrefix(enc, thinkingCarrier)
-	if !ok {
-		return nil, false
-	}
-	blk, err := base64.StdEncoding.DecodeString(rest)
-	if err != nil || !gjson.ValidBytes(blk) {
-		return nil, false
-	}
-	switch t := get(blk, "type").Str; t {
-	case "thinking", "redacted_thinking":
-		if get(blk, "signature").Type == gjson.String || t == "redacted_thinking" {
-			return blk, parse(blk).IsObject()
-		}
-	}
-	return nil, false
 }
