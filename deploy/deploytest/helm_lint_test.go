@@ -59,6 +59,12 @@ func TestChartRenderErrors(t *testing.T) {
 				map[string]any{"provider": "tollgate", "host": "example.com"}}}},
 			wantErr: `provider name "tollgate"`,
 		},
+		{
+			name: "upstream named like the admin cluster",
+			values: map[string]any{"envoy": map[string]any{"upstreams": []any{
+				map[string]any{"provider": "envoy_admin", "host": "example.com"}}}},
+			wantErr: `provider name "envoy_admin"`,
+		},
 	}
 	ch := loadChart(t)
 	for _, tt := range tests {
