@@ -38,6 +38,9 @@ func allFeatures() map[string]any {
 	return map[string]any{
 		"serviceMonitor": map[string]any{"enabled": true, "labels": map[string]any{"release": "kube-prometheus"}},
 		"autoscaling":    map[string]any{"enabled": true, "targetMemoryUtilizationPercentage": 80},
+		"ingress":        ingressValues()["ingress"],
+		"gatewayAPI": map[string]any{"enabled": true, "hostnames": []any{"llm.example.com"},
+			"gateway": map[string]any{"create": true, "className": "eg", "certificateRefs": []any{map[string]any{"name": "llm-example-tls"}}}},
 	}
 }
 
