@@ -130,3 +130,18 @@ func TestCheckExposedListen(t *testing.T) {
 		})
 	}
 }
+
+// TestPricingURLIsANoteNotAWarning: a config with pricing.url passes -strict; that its
+// prices were checked against the built-in table only is a note.
+func TestPricingURLIsANoteNotAWarning(t *testing.T) {
+	dir := t.TempDir()
+	cfg := "listen: 127.0.0.1:50051\nproviders:\n  - name: anthropic\n    type: anthropic\n    api_key: x\nmodels:\n  - match: claude-sonnet-4-5-20250929\n    provider: anthropic\nkeys:\n  - name: a\n    team: t\n    key_sha256: \"" + strings.Repeat("ab", 32) + "\"\npricing:\n  url: https://prices.example/model_prices.json\n"
+	path := filepath.Join(dir, "tollgate.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := Run(Options{Config: path, Strict: true, Lookup: env(nil)})
+	if !r.OK || len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "prices.example") {
+		t.Fatalf("ok %v, errors %v, warnings %v, notes %v", r.OK, r.Errors, r.Warnings, r.Notes)
+	}
+}

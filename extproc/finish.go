@@ -16,6 +16,7 @@ const MetadataNamespace = "tollgate"
 // outcome is what one request amounted to.
 type outcome struct {
 	usage       usage.Usage
+	metered     bool // the response carried usage tollgate read (or was a free token count)
 	cost        float64
 	priced      bool
 	interrupted bool
@@ -26,6 +27,7 @@ type outcome struct {
 	skipped     int // events over max_event_size, skipped by the meter (metering went on)
 	duration    time.Duration
 	ttft        time.Duration
+	attr        attribution // Claude Code's session and agent ids (attribution.go)
 }
 
 // errMalformedUsage: the provider reported a negative or absurd count (clamped).
@@ -39,10 +41,10 @@ func (st *stream) finish(interrupted bool) *structpb.Struct {
 		return nil
 	}
 	st.done = true
-	o := outcome{interrupted: interrupted, duration: st.srv.now().Sub(st.start)}
+	o := outcome{interrupted: interrupted, duration: st.srv.now().Sub(st.start), attr: readAttribution(st.hdr.all)}
 	if m := st.resp.meter; m != nil {
 		res := m.Finish()
-		o.usage, o.meterErr, o.skipped = res.Usage, res.Err, res.Skipped
+		o.usage, o.meterErr, o.skipped, o.metered = res.Usage, res.Err, res.Skipped, res.Seen
 		o.reported, o.hasReported = res.Reported, res.HasReported
 		if st.streamed && !res.FirstContentAt.IsZero() {
 			o.ttft = res.FirstContentAt.Sub(st.start)
@@ -82,6 +84,7 @@ func (st *stream) metadata(o *outcome) *structpb.Struct {
 	if o.priced {
 		fields["cost_usd"] = structpb.NewNumberValue(o.cost)
 	}
+	o.attr.addMetadata(fields)
 	return &structpb.Struct{Fields: map[string]*structpb.Value{
 		MetadataNamespace: structpb.NewStructValue(&structpb.Struct{Fields: fields}),
 	}}

@@ -83,7 +83,7 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 	for _, k := range keys.CredentialHeaders {
 		delete(preq.Headers, k)
 	}
-	mut, err := st.prov.Prepare(st.ctx, &preq)
+	mut, err := provider.Prepare(st.ctx, st.prov, &preq)
 	if err != nil {
 		if st.ctx.Err() != nil {
 			return st.cancelled(err)

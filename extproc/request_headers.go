@@ -14,8 +14,14 @@ import (
 // body, which Envoy sends BUFFERED.
 func (st *stream) onRequestHeaders(h *extprocv3.HttpHeaders) *extprocv3.ProcessingResponse {
 	st.hdr = readRequestHeaders(h.Headers)
+	if resp := st.answerEarly(); resp != nil { // probes, two keys, upgrades (early.go)
+		return resp
+	}
 	path, _ := api.SplitPath(st.hdr.path)
 	ep, ok := api.Classify(path)
+	if !ok && st.hdr.method == http.MethodPost {
+		ep, ok = api.ClassifyOther(path) // routed by its body's model (request_body.go)
+	}
 	st.endpoint, st.kind = ep, ep.Kind
 	if !ok {
 		return st.reject(api.Errorf(http.StatusNotFound, "tollgate does not serve %s %s", st.hdr.method, path))

@@ -32,9 +32,7 @@ func (st *stream) logRequest(o *outcome) {
 	if o.ttft > 0 {
 		attrs = append(attrs, slog.Duration("ttft", o.ttft))
 	}
-	if v := st.hdr.all["x-claude-code-session-id"]; len(v) > 0 {
-		attrs = append(attrs, slog.String("claude_code_session_id", v[0]))
-	}
+	attrs = o.attr.logAttrs(attrs)
 	if o.interrupted {
 		attrs = append(attrs, slog.Bool("interrupted", true))
 	}

@@ -97,6 +97,9 @@ func New(opts Options) (*Gateway, error) {
 		OnCredentialError: func(p string) {
 			g.metrics.CredentialErrors.WithLabelValues(p).Inc()
 		},
+		OnBetaDropped: func(p, beta string) {
+			g.metrics.BetasDropped.WithLabelValues(p, beta).Inc()
+		},
 	})
 	loaded, rt, sum, err := g.build(nil)
 	if err != nil {

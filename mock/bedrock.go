@@ -33,6 +33,8 @@ type BedrockOptions struct {
 	// Invoke answers /model/{id}/invoke, Stream /model/{id}/invoke-with-response-stream
 	// (an AWS event stream, see BedrockStream), CountTokens /model/{id}/count-tokens.
 	Invoke, Stream, CountTokens *Fixture
+	// Betas refuse the body's anthropic_beta flags and beta fields Bedrock would.
+	Betas BetaRules
 	// ClientKeys, Chunk, Pace and Logger are as in ProviderOptions.
 	ClientKeys []string
 	Chunk      int
@@ -89,9 +91,12 @@ func (b *Bedrock) checkRequest(r *http.Request, body []byte) error {
 		if err != nil {
 			return fmt.Errorf("count-tokens input.invokeModel.body is not base64: %v", err)
 		}
-		return checkInvokeBody(raw)
+		body = raw
 	}
-	return checkInvokeBody(body)
+	if err := checkInvokeBody(body); err != nil {
+		return err
+	}
+	return b.opts.Betas.check(bodyBetas(body), body)
 }
 
 // checkInvokeBody checks an InvokeModel body for an Anthropic model.

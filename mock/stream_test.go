@@ -35,6 +35,10 @@ func wireCases() map[string]wireCase {
 			`{"model":"gpt-x","messages":[{"role":"user","content":"hello there"}],"stream_options":{"include_usage":true}}`},
 		"responses": {api.OpenAIResponses, "/v1/responses", bearer,
 			`{"model":"gpt-x","input":"hello there"}`},
+		"responses compaction": {api.OpenAIResponses, "/v1/responses", bearer,
+			`{"model":"gpt-x","input":[{"type":"compaction","encrypted_content":"b2xk"},{"role":"user","content":"go on"}],"context_management":[{"type":"compaction","compact_threshold":1000}]}`},
+		"compact": {api.OpenAIResponsesOther, "/v1/responses/compact", bearer,
+			`{"model":"gpt-x","instructions":"be brief","input":[{"role":"user","content":"hello there"},{"role":"assistant","content":"hi"}]}`},
 	}
 }
 
@@ -49,6 +53,9 @@ func TestWireUsageMatchesExtractor(t *testing.T) {
 	for name, wc := range wireCases() {
 		for _, stream := range []bool{false, true} {
 			t.Run(name+map[bool]string{false: "", true: " stream"}[stream], func(t *testing.T) {
+				if stream && wc.path == "/v1/responses/compact" {
+					t.Skip("compact answers are never streamed")
+				}
 				body := wc.body
 				if stream {
 					body = streamBody(body)
@@ -135,6 +142,9 @@ func TestChatWireFraming(t *testing.T) {
 // client goes away. The bound on the wait only guards against a hang.
 func TestCancelMidStream(t *testing.T) {
 	for name, wc := range wireCases() {
+		if wc.path == "/v1/responses/compact" {
+			continue // never streamed: nothing to cancel mid-stream
+		}
 		t.Run(name, func(t *testing.T) {
 			h := New(Options{ChunkDelay: time.Hour}, slog.New(slog.DiscardHandler))
 			returned := make(chan struct{})

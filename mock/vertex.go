@@ -27,6 +27,8 @@ type VertexOptions struct {
 	// RawPredict answers :rawPredict, StreamRawPredict :streamRawPredict (SSE) and
 	// CountTokens models/count-tokens:rawPredict.
 	RawPredict, StreamRawPredict, CountTokens *Fixture
+	// Betas refuse the anthropic-beta header's flags and beta fields Vertex AI would.
+	Betas BetaRules
 	// ClientKeys, Chunk, Pace and Logger are as in ProviderOptions.
 	ClientKeys []string
 	Chunk      int
@@ -100,7 +102,7 @@ func (v *Vertex) checkRequest(r *http.Request, body []byte) error {
 	case op == "rawPredict" && stream:
 		return fmt.Errorf("rawPredict with \"stream\": true")
 	}
-	return nil
+	return v.opts.Betas.check(headerBetas(r.Header), body)
 }
 
 func (v *Vertex) serves(model string) bool { return slices.Contains(v.opts.Models, model) }

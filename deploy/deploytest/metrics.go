@@ -41,6 +41,8 @@ var KnownMetrics = map[string]Metric{
 	"tollgate_budget_shadow_rejections_total":         {Counter, []string{"budget", "team"}},
 	"tollgate_budget_remaining":                       {Gauge, []string{"budget", "team"}},
 	"tollgate_budget_limit":                           {Gauge, []string{"budget", "team"}},
+	"tollgate_unmetered_responses_total":              {Counter, []string{"provider", "api"}},
+	"tollgate_anthropic_betas_dropped_total":          {Counter, []string{"provider", "beta"}},
 	"tollgate_config_last_reload_successful":          {Gauge, nil},
 	"tollgate_config_last_reload_timestamp_seconds":   {Gauge, nil},
 	"tollgate_pricing_last_refresh_success":           {Gauge, nil},

@@ -39,6 +39,17 @@ type Provider struct {
 	// `tollgate models` lists the provider's catalog there, and `check -envoy` warns
 	// when the provider's Envoy cluster points at another host.
 	Endpoint string `yaml:"endpoint"`
+	// AnthropicBetas changes which anthropic-beta flags a bedrock or vertex provider
+	// forwards, on top of its platform's default (internal/provider/betas.yaml).
+	AnthropicBetas *AnthropicBetas `yaml:"anthropic_betas"`
+}
+
+// AnthropicBetas adjusts a platform's default beta allowlist: Allow adds flags the
+// platform accepts (a new beta, before tollgate's data knows it), Drop removes flags it
+// must not receive. A flag in neither keeps the default.
+type AnthropicBetas struct {
+	Allow []string `yaml:"allow"`
+	Drop  []string `yaml:"drop"`
 }
 
 // ModelRule routes models matching Match (exact, or a `*` glob) to Provider.

@@ -76,6 +76,9 @@ func (f *File) validate(unset map[string]bool) []string {
 				add("%s (%s): endpoint: %v", at, p.Name, err)
 			}
 		}
+		for _, msg := range p.AnthropicBetas.problems(p.Type) {
+			add("%s (%s): anthropic_betas: %s", at, p.Name, msg)
+		}
 	}
 
 	if len(f.Models) == 0 {

@@ -25,6 +25,13 @@ type Metrics struct {
 	// UnroutedRequests counts requests refused because no rule matched their model,
 	// labelled with the name only when the price table knows it (else "other").
 	UnroutedRequests *prometheus.CounterVec // model
+	// UnmeteredResponses counts successful responses in which tollgate found no usage
+	// it could read (for example from an endpoint it does not know): never silently free.
+	UnmeteredResponses *prometheus.CounterVec // provider, api
+	// BetasDropped counts anthropic-beta flags a provider's platform does not accept,
+	// removed before the request left; beta is a name from the provider's betas data or
+	// "other".
+	BetasDropped *prometheus.CounterVec // provider, beta
 
 	ReloadSuccess   prometheus.Gauge
 	ReloadTimestamp prometheus.Gauge
@@ -86,6 +93,12 @@ func New(reg prometheus.Registerer) *Metrics {
 		UnroutedRequests: counter("tollgate_unrouted_requests_total",
 			"Requests refused because no model rule matches their model; model is the requested name when the price table knows it, else \"other\".",
 			"model"),
+		UnmeteredResponses: counter("tollgate_unmetered_responses_total",
+			"Successful responses that carried no usage tollgate could read (an endpoint it does not know, a body of no known shape); their cost is unknown, not zero.",
+			"provider", "api"),
+		BetasDropped: counter("tollgate_anthropic_betas_dropped_total",
+			"anthropic-beta flags removed because the provider's platform (Bedrock, Vertex AI) does not accept them, with the body fields that belong to them.",
+			"provider", "beta"),
 		ReloadSuccess: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tollgate_config_last_reload_successful",
 			Help: "Whether the last configuration load succeeded (1) or failed (0)."}),
 		ReloadTimestamp: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tollgate_config_last_reload_timestamp_seconds",
@@ -103,6 +116,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	reg.MustRegister(m.Budget.collectors()...)
 	reg.MustRegister(m.Tokens, m.ReasoningTokens, m.CostUSD, m.Requests, m.UnpricedTokens,
 		m.StreamsInterrupted, m.CredentialErrors, m.AdmissionRejections, m.MeteringErrors, m.UsageMismatch,
+		m.UnmeteredResponses, m.BetasDropped,
 		m.ReloadSuccess, m.ReloadTimestamp, m.GenAITokenUsage, m.GenAIDuration, m.GenAITTFT)
 	return m
 }

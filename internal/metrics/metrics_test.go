@@ -27,6 +27,8 @@ func TestExportedMetricsAreKnown(t *testing.T) {
 	m.MeteringErrors.WithLabelValues("p", "malformed").Inc()
 	m.UsageMismatch.WithLabelValues("p").Inc()
 	m.UnroutedRequests.WithLabelValues("m").Inc()
+	m.UnmeteredResponses.WithLabelValues("p", "openai_other").Inc()
+	m.BetasDropped.WithLabelValues("p", "other").Inc()
 	m.GenAITokenUsage.WithLabelValues("input", "anthropic", "m", "chat").Observe(1)
 	m.GenAIDuration.WithLabelValues("anthropic", "m", "chat").Observe(1)
 	m.GenAITTFT.WithLabelValues("anthropic", "m", "chat").Observe(1)

@@ -24,6 +24,7 @@ type bedrockProvider struct {
 	creds              *credentials.AWS // nil with an API key
 	signer             *v4.Signer
 	deps               Deps
+	betas              *betaPolicy // the anthropic_beta flags Bedrock accepts (betas.yaml)
 }
 
 func newBedrock(cfg Config, deps Deps) (Provider, error) {
@@ -32,7 +33,7 @@ func newBedrock(cfg Config, deps Deps) (Provider, error) {
 	}
 	p := &bedrockProvider{
 		name: cfg.Name, region: cfg.Region, host: cfg.Host, apiKey: cfg.APIKey,
-		signer: v4.NewSigner(), deps: deps,
+		signer: v4.NewSigner(), deps: deps, betas: newBetaPolicy("bedrock", cfg, deps),
 	}
 	p.host = config.DefaultHost("bedrock", cfg.Region, cfg.Host)
 	if p.apiKey == "" {
@@ -97,15 +98,23 @@ func (p *bedrockProvider) translate(r *Request) (op string, body []byte, err err
 		if r.Stream {
 			op = bedrockOpInvokeStream
 		}
-		body, err = bedrockInvokeBody(r.Body, bedrockBetas(r.Headers))
+		betas, client, err := p.headerBetas(r)
+		if err == nil {
+			body, err = bedrockInvokeBody(client, betas)
+		}
 		return op, body, err
 	case api.AnthropicCountTokens:
-		body, err = bedrockCountTokensBody(r.Body, bedrockBetas(r.Headers))
+		betas, client, err := p.headerBetas(r)
+		if err == nil {
+			body, err = bedrockCountTokensBody(client, betas)
+		}
 		return bedrockOpCountTokens, body, err
 	case api.BedrockInvoke:
-		return bedrockOpInvoke, r.Body, nil
+		body, err = p.bodyBetas(r.Body)
+		return bedrockOpInvoke, body, err
 	case api.BedrockInvokeStream:
-		return bedrockOpInvokeStream, r.Body, nil
+		body, err = p.bodyBetas(r.Body)
+		return bedrockOpInvokeStream, body, err
 	case api.BedrockCountTokens:
 		return bedrockOpCountTokens, r.Body, nil
 	default:

@@ -54,7 +54,8 @@ func TestBedrockAnthropicClients(t *testing.T) {
 			"/model/jp.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke"},
 		{"messages_stream", api.AnthropicMessages, true, nil,
 			"/model/jp.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke-with-response-stream"},
-		{"count_tokens", api.AnthropicCountTokens, false, []string{"token-counting-2024-11-01"},
+		// token-counting-2024-11-01 is not a flag Bedrock takes (betas.yaml): dropped.
+		{"count_tokens", api.AnthropicCountTokens, false, []string{"token-counting-2024-11-01,context-1m-2025-08-07"},
 			"/model/jp.anthropic.claude-sonnet-4-5-20250929-v1%3A0/count-tokens"},
 	}
 	p := newEnvBedrock(t, Config{}, "")
@@ -224,9 +225,9 @@ func TestBedrockBetas(t *testing.T) {
 		{[]string{"a, b", "c", "b,,d "}, []string{"a", "b", "c", "d"}},
 	}
 	for _, tc := range tests {
-		got := bedrockBetas(http.Header{"anthropic-beta": tc.values})
+		got := anthropicBetas(http.Header{"anthropic-beta": tc.values})
 		if !slices.Equal(got, tc.want) {
-			t.Errorf("bedrockBetas(%q) = %q, want %q", tc.values, got, tc.want)
+			t.Errorf("anthropicBetas(%q) = %q, want %q", tc.values, got, tc.want)
 		}
 	}
 }

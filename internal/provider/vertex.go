@@ -19,6 +19,7 @@ type vertexProvider struct {
 	name, project, region, host string
 	tokens                      vertexTokenSource
 	deps                        Deps
+	betas                       *betaPolicy // the anthropic-beta flags Vertex AI accepts (betas.yaml)
 }
 
 // vertexTokenSource is what the provider needs of credentials.Google.
@@ -33,6 +34,7 @@ func newVertex(cfg Config, deps Deps) (Provider, error) {
 	p := &vertexProvider{
 		name: cfg.Name, project: cfg.Project, region: cfg.Region, host: cfg.Host,
 		tokens: credentials.NewGoogle(credentials.CloudPlatformScope), deps: deps,
+		betas: newBetaPolicy("vertex", cfg, deps),
 	}
 	p.host = config.DefaultHost("vertex", cfg.Region, cfg.Host)
 	return p, nil
@@ -53,6 +55,9 @@ func (p *vertexProvider) Prepare(ctx context.Context, r *Request) (Mutation, err
 		return m, err
 	}
 	m.Path, m.Body = path, body
+	if err := p.filterBetas(r, &m); err != nil {
+		return Mutation{}, err
+	}
 	tctx, cancel := context.WithTimeout(ctx, p.deps.CredentialTimeout)
 	defer cancel()
 	tok, err := p.tokens.Token(tctx)

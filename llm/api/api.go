@@ -20,6 +20,10 @@ const (
 	VertexRawPredict
 	VertexStreamRawPredict
 	VertexCountTokens
+	// The endpoints tollgate does not know (other.go), by the API their path looks like.
+	AnthropicOther
+	OpenAIResponsesOther
+	OpenAIOther
 )
 
 var kindNames = [...]string{
@@ -34,6 +38,9 @@ var kindNames = [...]string{
 	VertexRawPredict:       "vertex_raw_predict",
 	VertexStreamRawPredict: "vertex_stream_raw_predict",
 	VertexCountTokens:      "vertex_count_tokens",
+	AnthropicOther:         "anthropic_other",
+	OpenAIResponsesOther:   "openai_responses_other",
+	OpenAIOther:            "openai_other",
 }
 
 func (k Kind) String() string {
@@ -44,9 +51,13 @@ func (k Kind) String() string {
 }
 
 // AnthropicShaped reports whether clients of this API expect Anthropic's error shape
-// and Anthropic events (everything but the two OpenAI APIs).
+// and Anthropic events (everything but the OpenAI APIs).
 func (k Kind) AnthropicShaped() bool {
-	return k != OpenAIChat && k != OpenAIResponses && k != Unknown
+	switch k {
+	case Unknown, OpenAIChat, OpenAIResponses, OpenAIResponsesOther, OpenAIOther:
+		return false
+	}
+	return true
 }
 
 // CountsTokens reports whether the API is a token-counting call, whose response is not
