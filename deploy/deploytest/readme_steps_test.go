@@ -11,12 +11,19 @@ import (
 // Helpers that read the steps a README shows, so that tests run those very steps.
 
 // markdownSection returns the text under the heading `## title` (any level), up to the next
-// heading of the same or a higher level.
+// heading of the same or a higher level; lines in fenced blocks are never headings.
 func markdownSection(t *testing.T, text, title string) string {
 	t.Helper()
 	lines := strings.Split(text, "\n")
 	start, level := -1, 0
+	inFence := false
 	for i, l := range lines {
+		if strings.HasPrefix(l, "```") {
+			inFence = !inFence
+		}
+		if inFence {
+			continue // a shell comment is no heading
+		}
 		hashes := len(l) - len(strings.TrimLeft(l, "#"))
 		if hashes == 0 || !strings.HasPrefix(l[hashes:], " ") {
 			continue
