@@ -60,8 +60,8 @@ func TestContractListener(t *testing.T) {
 	if got := l.GetPerConnectionBufferLimitBytes().GetValue(); got < minBody {
 		t.Errorf("per_connection_buffer_limit_bytes = %d, want >= %d (it bounds the BUFFERED body)", got, minBody)
 	}
-	if got := b.GetAdmin().GetAddress().GetSocketAddress(); got.GetAddress() != "0.0.0.0" || got.GetPortValue() != 9901 {
-		t.Errorf("admin = %s:%d, want 0.0.0.0:9901", got.GetAddress(), got.GetPortValue())
+	if got := b.GetAdmin().GetAddress().GetSocketAddress(); got.GetAddress() != "127.0.0.1" || got.GetPortValue() != 9901 {
+		t.Errorf("admin = %s:%d, want 127.0.0.1:9901 (the admin API has no authentication)", got.GetAddress(), got.GetPortValue())
 	}
 }
 
