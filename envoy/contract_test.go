@@ -72,8 +72,8 @@ func TestContractListener(t *testing.T) {
 		t.Errorf("virtual host request_body_buffer_limit = %v (read as %d), want >= %d (it bounds the BUFFERED request body)",
 			vh.GetRequestBodyBufferLimit(), cm.RequestBodyLimit, minBody)
 	}
-	if got := b.GetAdmin().GetAddress().GetSocketAddress(); got.GetAddress() != "0.0.0.0" || got.GetPortValue() != 9901 {
-		t.Errorf("admin = %s:%d, want 0.0.0.0:9901", got.GetAddress(), got.GetPortValue())
+	if got := b.GetAdmin().GetAddress().GetSocketAddress(); got.GetAddress() != "127.0.0.1" || got.GetPortValue() != 9901 {
+		t.Errorf("admin = %s:%d, want 127.0.0.1:9901 (the admin API has no authentication)", got.GetAddress(), got.GetPortValue())
 	}
 }
 

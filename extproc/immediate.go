@@ -27,9 +27,13 @@ func immediate(code int, contentType string, body []byte, details string, extra 
 	}}
 }
 
-// guessKind picks the error shape for a path tollgate does not serve: Anthropic's for
+// guessKind picks the error shape for a path tollgate does not serve: Google's for
+// Google-looking paths (/v1beta/…, /v1/models/{m}:{method}), Anthropic's for
 // Anthropic-looking paths, OpenAI's otherwise.
 func guessKind(path string) api.Kind {
+	if api.GoogleStylePath(path) {
+		return api.GeminiGenerateContent
+	}
 	if strings.HasPrefix(path, "/v1/messages") || strings.HasPrefix(path, "/model/") ||
 		strings.HasPrefix(path, "/v1/projects/") || strings.HasPrefix(path, "/v1/complete") {
 		return api.AnthropicMessages

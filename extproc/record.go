@@ -81,6 +81,9 @@ func operationName(st *stream) string {
 	if st.kind.CountsTokens() {
 		return "count_tokens"
 	}
+	if st.kind.GoogleShaped() {
+		return "generate_content" // the GenAI conventions' name for Gemini's operation
+	}
 	return "chat"
 }
 

@@ -55,14 +55,15 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 		return st.unrouted(model)
 	}
 	st.route, st.prov, st.routed = route, st.rt.Provider(route.Provider), true
+	translated := st.translate()
 	st.streamed = st.kind == api.BedrockInvokeStream || st.kind == api.VertexStreamRawPredict ||
-		gjson.GetBytes(body, "stream").Bool()
+		st.kind == api.GeminiStreamGenerateContent || gjson.GetBytes(body, "stream").Bool()
 
 	if bytes.Contains(body, []byte(`"speed"`)) { // a cheap pre-check before the top-level scan
 		st.fastRequested = gjson.GetBytes(body, "speed").Str == "fast"
 	}
 
-	if st.kind == api.OpenAIChat && st.streamed && !gjson.GetBytes(body, "stream_options.include_usage").Bool() {
+	if st.kind == api.OpenAIChat && !translated && st.streamed && !gjson.GetBytes(body, "stream_options.include_usage").Bool() {
 		// Without it OpenAI streams no usage at all; the client then also gets the
 		// final usage chunk (choices: []), which every OpenAI client handles.
 		var err error

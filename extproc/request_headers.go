@@ -17,7 +17,7 @@ func (st *stream) onRequestHeaders(h *extprocv3.HttpHeaders) *extprocv3.Processi
 	if resp := st.answerEarly(); resp != nil { // probes, two keys, upgrades (early.go)
 		return resp
 	}
-	path, _ := api.SplitPath(st.hdr.path)
+	path, query := api.SplitPath(st.hdr.path)
 	ep, ok := api.Classify(path)
 	if !ok && st.hdr.method == http.MethodPost {
 		ep, ok = api.ClassifyOther(path) // routed by its body's model (request_body.go)
@@ -27,11 +27,17 @@ func (st *stream) onRequestHeaders(h *extprocv3.HttpHeaders) *extprocv3.Processi
 		return st.reject(api.Errorf(http.StatusNotFound, "tollgate does not serve %s %s", st.hdr.method, path))
 	}
 
+	if e := st.queryKey(query); e != nil {
+		return st.reject(e)
+	}
 	id, ok := st.rt.Keys().Authenticate(keys.FromHeaders(st.hdr.all))
 	if !ok {
 		return st.reject(&api.Error{Status: http.StatusUnauthorized, Message: "invalid or missing API key"})
 	}
 	st.identity, st.authenticated = id, true
+	if ep.Err != nil { // a path tollgate serves, with a part it refuses (a Gemini model)
+		return st.reject(ep.Err)
+	}
 
 	if ep.ListModels || ep.BedrockCatalog != "" {
 		if st.hdr.method != http.MethodGet {

@@ -219,7 +219,8 @@ func TestErrors(t *testing.T) {
 		{"body over the limit", "POST", "/v1/chat/completions", []string{"x-api-key", aliceKey}, big, 413, "openai", "limit"},
 		{"empty body", "POST", "/v1/messages", []string{"x-api-key", aliceKey}, "", 400, "anthropic", "empty"},
 		{"wrong content type", "POST", "/v1/messages", []string{"x-api-key", aliceKey, "content-type", "text/plain"}, `{"model":"claude-x"}`, 415, "anthropic", "application/json"},
-		{"api mismatch", "POST", "/v1/messages", []string{"x-api-key", aliceKey}, `{"model":"gpt-4.1"}`, 400, "anthropic", "does not serve"},
+		{"api mismatch", "POST", "/v1/messages/count_tokens", []string{"x-api-key", aliceKey}, `{"model":"gpt-4.1"}`, 400, "anthropic", "does not serve"},
+		{"responses state on a messages provider", "POST", "/v1/responses", []string{"x-api-key", aliceKey}, `{"model":"claude-x","input":"hi","previous_response_id":"resp_1"}`, 400, "openai", "previous_response_id needs state stored at OpenAI"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

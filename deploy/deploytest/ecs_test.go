@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -204,7 +205,7 @@ func TestECSIAMPolicies(t *testing.T) {
 
 // TestECSConfigs runs the README's steps: its sed on envoy/envoy.yaml gives an Envoy
 // config (loaded through go-control-plane) whose ext_proc cluster and admin are on
-// loopback, and `tollgate check` passes the task's tollgate.yaml against it with no
+// loopback (the admin as shipped), and `tollgate check` passes the task's tollgate.yaml against it with no
 // warning about an exposed gRPC port.
 func TestECSConfigs(t *testing.T) {
 	readme := string(readRepoFile(t, "deploy/ecs/README.md"))
@@ -212,8 +213,8 @@ func TestECSConfigs(t *testing.T) {
 	for _, m := range regexp.MustCompile(`-e 's/([^/]+)/([^/]+)/'`).FindAllStringSubmatch(readme, -1) {
 		edits = append(edits, [2]string{m[1], m[2]})
 	}
-	if len(edits) != 2 {
-		t.Fatalf("README step 2 has %d sed edits, want 2", len(edits))
+	if len(edits) != 1 {
+		t.Fatalf("README step 2 has %d sed edits, want 1 (the ext_proc cluster; envoy.yaml's admin is on loopback already)", len(edits))
 	}
 	conf := string(readRepoFile(t, "envoy/envoy.yaml"))
 	for _, e := range edits {
@@ -247,5 +248,25 @@ func TestECSConfigs(t *testing.T) {
 		if strings.Contains(w, "listen") {
 			t.Errorf("check warns about the gRPC port: %s", w)
 		}
+	}
+}
+
+// TestECSEnvoyHealthCheck: the Envoy container's health check asks the admin API's /ready on
+// the loopback address and port envoy.yaml gives it, in HTTP/1.1. Envoy's HTTP/1 codec answers
+// HTTP/1.0 with 426 unless accept_http_10 is set, and its admin listener does not set it
+// (envoyproxy/envoy source/common/http/http1/codec_impl.cc, source/server/admin/admin.h), so an
+// HTTP/1.0 probe never sees LIVE and marks a healthy Envoy unhealthy.
+func TestECSEnvoyHealthCheck(t *testing.T) {
+	hc := taskContainer(t, loadTaskDefinition(t), "envoy").HealthCheck
+	if hc == nil || len(hc.Command) != 2 || hc.Command[0] != "CMD-SHELL" {
+		t.Fatalf("envoy health check %+v, want a CMD-SHELL command", hc)
+	}
+	cmd := hc.Command[1]
+	admin := adminAddress(loadComposeEnvoy(t))
+	if want := "/dev/tcp/" + admin.GetAddress() + "/" + strconv.Itoa(int(admin.GetPortValue())); !strings.Contains(cmd, want) {
+		t.Errorf("health check %q does not dial envoy.yaml's admin address (%s)", cmd, want)
+	}
+	if !strings.Contains(cmd, "GET /ready HTTP/1.1") || !strings.Contains(cmd, "Host: ") || !strings.Contains(cmd, "LIVE") {
+		t.Errorf("health check %q: want GET /ready in HTTP/1.1 with a Host header, looking for LIVE", cmd)
 	}
 }

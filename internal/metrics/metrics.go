@@ -32,6 +32,8 @@ type Metrics struct {
 	// removed before the request left; beta is a name from the provider's betas data or
 	// "other".
 	BetasDropped *prometheus.CounterVec // provider, beta
+	// TranslationDropped counts request fields a translation between client APIs left out.
+	TranslationDropped *prometheus.CounterVec // from, to, field
 
 	ReloadSuccess   prometheus.Gauge
 	ReloadTimestamp prometheus.Gauge
@@ -99,6 +101,9 @@ func New(reg prometheus.Registerer) *Metrics {
 		BetasDropped: counter("tollgate_anthropic_betas_dropped_total",
 			"anthropic-beta flags removed because the provider's platform (Bedrock, Vertex AI) does not accept them, with the body fields that belong to them.",
 			"provider", "beta"),
+		TranslationDropped: counter("tollgate_translation_dropped_fields_total",
+			"Request fields left out by a translation between client APIs because the upstream API has no equivalent (field: a known name, or other).",
+			"from", "to", "field"),
 		ReloadSuccess: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tollgate_config_last_reload_successful",
 			Help: "Whether the last configuration load succeeded (1) or failed (0)."}),
 		ReloadTimestamp: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tollgate_config_last_reload_timestamp_seconds",
@@ -116,7 +121,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	reg.MustRegister(m.Budget.collectors()...)
 	reg.MustRegister(m.Tokens, m.ReasoningTokens, m.CostUSD, m.Requests, m.UnpricedTokens,
 		m.StreamsInterrupted, m.CredentialErrors, m.AdmissionRejections, m.MeteringErrors, m.UsageMismatch,
-		m.UnmeteredResponses, m.BetasDropped,
+		m.UnmeteredResponses, m.BetasDropped, m.TranslationDropped,
 		m.ReloadSuccess, m.ReloadTimestamp, m.GenAITokenUsage, m.GenAIDuration, m.GenAITTFT)
 	return m
 }

@@ -13,9 +13,9 @@ func init() { Register("vertex", newVertex) }
 // vertexProvider sends Anthropic models to Vertex AI's rawPredict API and Gemini models
 // to Vertex's OpenAI-compatible endpoint, with an OAuth token from Google application
 // default credentials. It serves Anthropic-API clients, OpenAI Chat clients (Gemini) and
-// Vertex-native clients (Claude Code's CLAUDE_CODE_USE_VERTEX mode).
+// Vertex-native clients (Claude Code's CLAUDE_CODE_USE_VERTEX mode), and Gemini-native
+// clients (Gemini CLI) at publishers/google models (gemini_native.go).
 type vertexProvider struct {
-	defaultResponses
 	name, project, region, host string
 	tokens                      vertexTokenSource
 	deps                        Deps

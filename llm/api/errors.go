@@ -81,9 +81,13 @@ func (e *Error) AnthropicErrorType() string {
 }
 
 // Body renders e in the error shape of API k:
-// Anthropic {"type":"error","error":{"type":..,"message":..}} or
-// OpenAI {"error":{"message":..,"type":..,"code":..}}.
+// Anthropic {"type":"error","error":{"type":..,"message":..}},
+// OpenAI {"error":{"message":..,"type":..,"code":..}} or
+// Google {"error":{"code":..,"message":..,"status":..}}.
 func (e *Error) Body(k Kind) []byte {
+	if k.GoogleShaped() {
+		return e.googleBody()
+	}
 	if k.AnthropicShaped() {
 		b := make([]byte, 0, 64+len(e.Message))
 		b = append(b, `{"type":"error","error":{"type":`...)

@@ -44,6 +44,8 @@ func NewExtractor(k api.Kind) Extractor {
 		return &anthropic{}
 	case api.AnthropicOther, api.OpenAIResponsesOther, api.OpenAIOther:
 		return &anyKnown{}
+	case api.GeminiGenerateContent, api.GeminiStreamGenerateContent:
+		return &gemini{}
 	default:
 		return nop{}
 	}

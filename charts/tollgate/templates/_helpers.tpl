@@ -185,3 +185,24 @@ Deployments' checksum/tls annotations (rendered from other templates) agree.
 checksum/tls: {{ (include "tollgate.tlsGenerated" . | fromYaml).ca | sha256sum }}
 {{- end }}
 {{- end }}
+
+{{/*
+Pod topology spread of a Deployment's pods: the given constraints, or, when there are none and
+the default is on, one that spreads the pods over nodes (maxSkew 1 on kubernetes.io/hostname,
+ScheduleAnyway) selecting this Deployment's pods. Called with a dict of "constraints" (a
+list), "default" (a bool) and "selector" (the pods' selector labels, as YAML).
+*/}}
+{{- define "tollgate.topologySpread" -}}
+{{- if .constraints }}
+topologySpreadConstraints:
+  {{- toYaml .constraints | nindent 2 }}
+{{- else if .default }}
+topologySpreadConstraints:
+  - maxSkew: 1
+    topologyKey: kubernetes.io/hostname
+    whenUnsatisfiable: ScheduleAnyway
+    labelSelector:
+      matchLabels:
+        {{- .selector | nindent 8 }}
+{{- end }}
+{{- end }}
