@@ -46,8 +46,8 @@ func TestRejectionsCarryMetadata(t *testing.T) {
 		{"413 body over the limit", "/v1/chat/completions", []string{"x-api-key", aliceKey}, strings.Repeat(" ", 5000) + `{"model":"gpt-4.1"}`, 413,
 			map[string]string{"team": "platform"}},
 		{"503 admission", "/v1/chat/completions", []string{"x-api-key", aliceKey}, big, 503, map[string]string{"team": "platform"}},
-		{"400 routed, then refused by the provider", "/v1/messages", []string{"x-api-key", aliceKey}, `{"model":"gpt-4.1"}`, 400,
-			map[string]string{"team": "platform", "model": "gpt-4.1", "provider": "openai", "upstream_model": "gpt-4.1"}},
+		{"400 routed, then refused by the provider", "/v1/responses", []string{"x-api-key", aliceKey}, `{"model":"gemini-2.5-pro"}`, 400,
+			map[string]string{"team": "platform", "model": "gemini-2.5-pro", "provider": "gemini", "upstream_model": "gemini-2.5-pro"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

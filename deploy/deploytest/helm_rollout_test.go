@@ -175,12 +175,17 @@ func TestChartEnvoyDrains(t *testing.T) {
 		t.Fatal(err)
 	}
 	cms, err := envoy.ConnectionManagers(b)
-	if err != nil || len(cms) != 1 {
-		t.Fatalf("connection managers %v %v", cms, err)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if cms[0].HCM.GetStatPrefix() != cmd[3] || fmt.Sprint(b.GetAdmin().GetAddress().GetSocketAddress().GetPortValue()) != cmd[2] {
-		t.Errorf("preStop reads stat prefix %s on port %s; the bootstrap has %s on %d", cmd[3], cmd[2],
-			cms[0].HCM.GetStatPrefix(), b.GetAdmin().GetAddress().GetSocketAddress().GetPortValue())
+	i := slices.IndexFunc(cms, func(cm envoy.ConnectionManager) bool { return cm.Listener == "llm" })
+	if i < 0 {
+		t.Fatalf("no llm listener among %d", len(cms))
+	}
+	admin := b.GetAdmin().GetAddress().GetSocketAddress()
+	if cms[i].HCM.GetStatPrefix() != cmd[3] || fmt.Sprint(admin.GetPortValue()) != cmd[2] || admin.GetAddress() != "127.0.0.1" {
+		t.Errorf("preStop reads stat prefix %s on 127.0.0.1:%s; the bootstrap has %s, admin on %s:%d", cmd[3], cmd[2],
+			cms[i].HCM.GetStatPrefix(), admin.GetAddress(), admin.GetPortValue())
 	}
 
 	off := decodeRender(t, "tollgate", "llm", map[string]any{"envoy": map[string]any{"drain": map[string]any{"enabled": false}}})
