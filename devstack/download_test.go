@@ -19,11 +19,17 @@ import (
 	"github.com/tollgate/tollgate/deploy"
 )
 
-// countingTransport counts the requests func-e makes through it.
-type countingTransport struct{ n atomic.Int32 }
+// countingTransport counts the requests func-e makes through it to host (it also asks
+// Envoy's admin interface through it).
+type countingTransport struct {
+	host string
+	n    atomic.Int32
+}
 
 func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	c.n.Add(1)
+	if r.URL.Host == c.host {
+		c.n.Add(1)
+	}
 	return http.DefaultTransport.RoundTrip(r)
 }
 
@@ -63,7 +69,7 @@ func TestDownloadsEnvoyOnce(t *testing.T) {
 	defer srv.Close()
 
 	cache := t.TempDir()
-	transport := &countingTransport{}
+	transport := &countingTransport{host: strings.TrimPrefix(srv.URL, "http://")}
 	o := Options{Listen: freeAddr(t), Admin: "127.0.0.1:0", EnvoyAdmin: "127.0.0.1:0", CacheDir: cache,
 		EnvoyVersionsURL: srv.URL + "/envoy-versions.json", HTTPTransport: transport}
 	installed := filepath.Join(cache, "envoy-versions", EnvoyVersion, "bin", "envoy")
