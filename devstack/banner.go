@@ -14,7 +14,10 @@ const EmbeddedNotice = `NOTE: -embedded serves HTTP with tollgate's Envoy stand-
 // printBanner says what runs where, the key, and what to try.
 func printBanner(w io.Writer, info Info, embedded bool) {
 	var b strings.Builder
-	front := "Envoy " + EnvoyVersion + " (" + info.Envoy + ")"
+	front := "Envoy (" + info.Envoy + ")"
+	if info.EnvoyVersion != "" {
+		front = "Envoy " + info.EnvoyVersion + " (" + info.Envoy + ", downloaded by func-e)"
+	}
 	if embedded {
 		front = "the embedded Envoy stand-in"
 	}

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/tollgate/tollgate/deploy"
 )
@@ -75,8 +77,11 @@ func TestDownloadsEnvoyOnce(t *testing.T) {
 	installed := filepath.Join(cache, "envoy-versions", EnvoyVersion, "bin", "envoy")
 
 	s := startStack(t, o)
-	if s.info.Envoy != installed {
-		t.Errorf("Envoy %q, want func-e's install %q", s.info.Envoy, installed)
+	if s.info.Envoy != installed || s.info.EnvoyVersion != EnvoyVersion {
+		t.Errorf("Envoy %q %q, want func-e's install %q of %s", s.info.Envoy, s.info.EnvoyVersion, installed, EnvoyVersion)
+	}
+	if banner := "tollgate dev is up: Envoy " + EnvoyVersion + " (" + installed + ", downloaded by func-e)"; !strings.Contains(s.stdout.String(), banner) {
+		t.Errorf("no %q in\n%s", banner, s.stdout)
 	}
 	if status, _ := quickstartMessage(t, s.info.URL, deploy.DemoKey); status != http.StatusOK {
 		t.Errorf("through the downloaded Envoy: %d", status)
@@ -135,4 +140,36 @@ func envoyArchive(t *testing.T, script string) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// TestInterruptedDownload: Ctrl-C while func-e is still fetching Envoy stops tollgate dev
+// at once and cleanly (no error).
+func TestInterruptedDownload(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	t.Setenv("ENVOY_BIN", "")
+	hang := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(hang)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Options{Listen: freeAddr(t), Admin: "127.0.0.1:0", EnvoyAdmin: "127.0.0.1:0",
+			CacheDir: t.TempDir(), EnvoyVersionsURL: srv.URL + "/envoy-versions.json"})
+	}()
+	time.Sleep(300 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run after Ctrl-C: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run did not return 20s after its context ended")
+	}
 }

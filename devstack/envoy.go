@@ -23,6 +23,7 @@ var runEnvoy api.RunFunc = funce.Run
 // envoyProc is a running Envoy.
 type envoyProc struct {
 	bin    string // the binary (func-e's download, when it fetched one)
+	ours   bool   // bin was downloaded by func-e: EnvoyVersion
 	admin  string // admin base URL, once ready
 	exit   chan struct{}
 	err    error // what func-e's run returned; read after exit is closed
@@ -81,7 +82,7 @@ func startEnvoy(ctx context.Context, o *Options, configPath, tmp string) (*envoy
 	if bin != "" {
 		opts = append(opts, api.EnvoyPath(bin))
 	} else {
-		p.bin = filepath.Join(cache, "envoy-versions", EnvoyVersion, "bin", "envoy")
+		p.bin, p.ours = filepath.Join(cache, "envoy-versions", EnvoyVersion, "bin", "envoy"), true
 		if !fileExists(p.bin) {
 			fmt.Fprintf(o.Stderr, "tollgate dev: no Envoy on PATH and ENVOY_BIN is unset: downloading Envoy %s once into %s (func-e)\n", EnvoyVersion, cache)
 		}

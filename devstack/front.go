@@ -58,6 +58,9 @@ func startFront(ctx context.Context, o *Options, b *bootstrapv3.Bootstrap, p *pl
 		return nil, err
 	}
 	info.URL, info.EnvoyAdmin, info.Envoy = clientURL(at.listen), e.admin, e.bin
+	if e.ours {
+		info.EnvoyVersion = EnvoyVersion
+	}
 	return e, nil
 }
 

@@ -58,8 +58,9 @@ type Info struct {
 	Metrics, Tollgate string
 	// EnvoyAdmin is Envoy's admin URL; empty with Embedded.
 	EnvoyAdmin string
-	// Envoy is the Envoy binary run, or "embedded".
-	Envoy string
+	// Envoy is the Envoy binary run, or "embedded"; EnvoyVersion is its version when
+	// func-e downloaded it (EnvoyVersion), else empty (an Envoy of your own).
+	Envoy, EnvoyVersion string
 	// Mock is the mock provider's URL; empty when no provider is served by it.
 	Mock string
 	// MockProviders and RealProviders are the config's providers by where they go.

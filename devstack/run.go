@@ -67,7 +67,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		}
 	}()
 	if err := awaitGateway(ctx, "http://"+g.AdminAddr()+"/readyz", gdone); err != nil {
-		return err
+		return interrupted(ctx, err)
 	}
 
 	var at local
@@ -79,7 +79,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	f, err := startFront(ctx, &o, b, p, at, g.Addr(), mock, tmp, &info)
 	if err != nil {
-		return err
+		return interrupted(ctx, err)
 	}
 	defer func() { err = errors.Join(err, f.stop()) }()
 
@@ -97,6 +97,15 @@ func Run(ctx context.Context, o Options) (err error) {
 		gdone <- gerr // the deferred stop reports it
 		return errors.New("tollgate stopped")
 	}
+}
+
+// interrupted is nil when ctx ended (Ctrl-C while starting, as during Envoy's download),
+// else err.
+func interrupted(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
 }
 
 // load reads the tollgate config and the Envoy bootstrap and matches their providers.
