@@ -2,7 +2,6 @@ package devstack
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -27,7 +26,7 @@ func TestDevEmbeddedProcess(t *testing.T) {
 	bin := buildTollgate(t)
 	listen := freeAddr(t)
 	cmd := exec.Command(bin, "dev", "-embedded", "-listen", listen, "-admin", "127.0.0.1:0")
-	var stderr bytes.Buffer
+	var stderr syncBuffer // read while the process writes
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -49,15 +48,18 @@ func TestDevEmbeddedProcess(t *testing.T) {
 		}
 		exited <- cmd.Wait()
 	}()
+	waited := false
 	defer func() {
-		if cmd.ProcessState == nil {
+		if !waited {
 			cmd.Process.Kill()
+			<-exited
 		}
 	}()
 	var text string
 	select {
 	case text = <-banner:
 	case err := <-exited:
+		waited = true
 		t.Fatalf("tollgate dev exited: %v\n%s", err, stderr.String())
 	case <-time.After(60 * time.Second):
 		t.Fatalf("no banner after 60s\n%s", stderr.String())
@@ -106,6 +108,7 @@ func TestDevEmbeddedProcess(t *testing.T) {
 	}
 	select {
 	case err := <-exited:
+		waited = true
 		if err != nil {
 			t.Errorf("after SIGINT: %v\n%s", err, stderr.String())
 		}
