@@ -69,6 +69,8 @@ func TestRunRefuses(t *testing.T) {
 		{"bad envoy config", Options{EnvoyConfig: []byte("admin: {nope: 1}")}, "envoy config: "},
 		{"listener on a name", Options{Listen: "example.com:10000", Admin: "127.0.0.1:0"}, "-listen: \"example.com:10000\": Envoy needs an IP address"},
 		{"public Envoy admin", Options{Listen: "127.0.0.1:1", Admin: "127.0.0.1:0", EnvoyAdmin: "0.0.0.0:9901"}, "keep it on a loopback address"},
+		{"every bad address at once", Options{Listen: ":0", Admin: "nope", EnvoyAdmin: "9901"},
+			"-admin: address nope: missing port in address\n-listen :0: Envoy needs a port\n-envoy-admin: address 9901: missing port in address"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := Run(context.Background(), tc.o)

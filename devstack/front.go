@@ -29,19 +29,7 @@ func startFront(ctx context.Context, o *Options, b *bootstrapv3.Bootstrap, p *pl
 	if o.Embedded {
 		return startSim(o, b, p, tollgate, mock, info)
 	}
-	var err error
-	if at.listen, err = parseHostPort(o.Listen); err != nil {
-		return nil, fmt.Errorf("-listen: %w", err)
-	}
-	if at.listen.Port == 0 {
-		return nil, fmt.Errorf("-listen %s: Envoy needs a port", o.Listen)
-	}
-	if at.admin, err = parseHostPort(o.EnvoyAdmin); err != nil {
-		return nil, fmt.Errorf("-envoy-admin: %w", err)
-	}
-	if ip := net.ParseIP(at.admin.IP); !ip.IsLoopback() {
-		return nil, fmt.Errorf("-envoy-admin %s: Envoy's admin interface can stop Envoy and read its config; keep it on a loopback address", o.EnvoyAdmin)
-	}
+	at.listen, at.admin = o.envoyListen, o.envoyAdmin // checked by Options.check
 	if err := adapt(b, p, at); err != nil {
 		return nil, fmt.Errorf("adapting the envoy config: %w", err)
 	}

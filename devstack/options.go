@@ -1,7 +1,10 @@
 package devstack
 
 import (
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 )
 
@@ -48,6 +51,9 @@ type Options struct {
 
 	// Ready, when set, is called once everything serves, before the banner.
 	Ready func(Info)
+
+	// envoyListen and envoyAdmin are Listen and EnvoyAdmin read by check.
+	envoyListen, envoyAdmin hostPort
 }
 
 // Info says where a running stack serves.
@@ -90,4 +96,33 @@ func (o *Options) defaults() {
 	if o.Stderr == nil {
 		o.Stderr = io.Discard
 	}
+}
+
+// check reports every bad address at once, before anything starts. Envoy binds IP
+// addresses only; the stand-in (Embedded) takes any address Go can listen on.
+func (o *Options) check() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(o.Admin); err != nil {
+		errs = append(errs, fmt.Errorf("-admin: %w", err))
+	}
+	if o.Embedded {
+		if _, _, err := net.SplitHostPort(o.Listen); err != nil {
+			errs = append(errs, fmt.Errorf("-listen: %w", err))
+		}
+		return errors.Join(errs...)
+	}
+	var err error
+	switch o.envoyListen, err = parseHostPort(o.Listen); {
+	case err != nil:
+		errs = append(errs, fmt.Errorf("-listen: %w", err))
+	case o.envoyListen.Port == 0:
+		errs = append(errs, fmt.Errorf("-listen %s: Envoy needs a port", o.Listen))
+	}
+	switch o.envoyAdmin, err = parseHostPort(o.EnvoyAdmin); {
+	case err != nil:
+		errs = append(errs, fmt.Errorf("-envoy-admin: %w", err))
+	case !net.ParseIP(o.envoyAdmin.IP).IsLoopback():
+		errs = append(errs, fmt.Errorf("-envoy-admin %s: Envoy's admin interface can stop Envoy and read its config; keep it on a loopback address", o.EnvoyAdmin))
+	}
+	return errors.Join(errs...)
 }

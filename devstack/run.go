@@ -22,6 +22,9 @@ import (
 // removes its temporary files. It returns nil after a stop asked for by ctx.
 func Run(ctx context.Context, o Options) (err error) {
 	o.defaults()
+	if err := o.check(); err != nil {
+		return err
+	}
 	tmp, err := os.MkdirTemp("", "tollgate-dev-")
 	if err != nil {
 		return err
