@@ -47,9 +47,11 @@ type worker struct {
 	resp   extprocv3.ProcessingResponse // reused by every receive
 	hist   [numPhases]histogram
 
-	// Of the current request: the last usage the server reported, if any.
-	usage    Tokens
-	reported bool
+	// Of the current request: the last usage the server reported, if any, and the
+	// status of its immediate_response.
+	usage     Tokens
+	reported  bool
+	immediate int
 }
 
 func newWorker(id int, client extprocv3.ExternalProcessorClient, m *messages) *worker {
@@ -170,7 +172,8 @@ func (w *worker) roundTrip(msg *extprocv3.ProcessingRequest, phase int) (*extpro
 	}
 	w.hist[phase].record(time.Since(t))
 	w.readUsage(r.GetDynamicMetadata())
-	if r.GetImmediateResponse() != nil {
+	if ir := r.GetImmediateResponse(); ir != nil {
+		w.immediate = int(ir.GetStatus().GetCode())
 		return nil, errImmediate
 	}
 	return r, nil

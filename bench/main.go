@@ -68,7 +68,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, tollgate
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
 	}
-	return nil
+	return rep.Err(opts.Key)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tollgate/tollgate/bench"
@@ -49,5 +50,16 @@ func TestRunWithConfig(t *testing.T) {
 		if r.Server != "tollgate" || r.Full != 4 || r.Errors != 0 || !r.Usage.Exact {
 			t.Errorf("%s: server %s full %d errors %d %q usage %+v", r.Scenario, r.Server, r.Full, r.Errors, r.ErrorSamples, r.Usage)
 		}
+	}
+}
+
+// TestBenchWrongKey: a key the config does not know gets every request refused with 401;
+// bench then fails (exit 1) and says why.
+func TestBenchWrongKey(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := Main(t.Context(), []string{"bench", "-config", "../bench/testdata/tollgate-bench.yaml", "-scenarios", "chat-2k",
+		"-c", "2", "-n", "4", "-warmup", "0", "-no-floor", "-key", "not-a-key"}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "tollgate bench: scenario chat-2k, server tollgate: no request went through: 4 refused at once (401 ×4)") {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr.String())
 	}
 }

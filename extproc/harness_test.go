@@ -84,6 +84,12 @@ func serveFixture(t testing.TB, rt *assembly.Runtime, reg *prometheus.Registry, 
 	}
 	srv := extproc.New(rt, extproc.Options{Metrics: m, Logger: log,
 		Prices: pricing.NewStore(table), Unpriced: pricing.NewWarnOnce(log)})
+	return serveServer(t, srv, reg, m, logs)
+}
+
+// serveServer serves srv on 127.0.0.1 and returns a client to it.
+func serveServer(t testing.TB, srv *extproc.Server, reg *prometheus.Registry, m *metrics.Metrics, logs *syncBuffer) *fixture {
+	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

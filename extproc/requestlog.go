@@ -3,6 +3,7 @@ package extproc
 import (
 	"context"
 	"log/slog"
+	"time"
 )
 
 // logRequest writes the one structured line per request.
@@ -22,7 +23,7 @@ func (st *stream) logRequest(o *outcome) {
 		slog.Int64("cache_read_tokens", u.CacheRead),
 		slog.Int64("cache_write_tokens", u.CacheWrite),
 		slog.Int64("reasoning_tokens", u.Reasoning),
-		slog.Duration("duration", o.duration),
+		slog.Float64("duration_ms", millis(o.duration)),
 	}
 	if o.priced {
 		attrs = append(attrs, slog.Float64("cost_usd", o.cost))
@@ -30,7 +31,7 @@ func (st *stream) logRequest(o *outcome) {
 		attrs = append(attrs, slog.Bool("unpriced", true))
 	}
 	if o.ttft > 0 {
-		attrs = append(attrs, slog.Duration("ttft", o.ttft))
+		attrs = append(attrs, slog.Float64("ttft_ms", millis(o.ttft)))
 	}
 	attrs = o.attr.logAttrs(attrs)
 	if o.interrupted {
@@ -41,3 +42,7 @@ func (st *stream) logRequest(o *outcome) {
 	}
 	st.log.LogAttrs(context.Background(), slog.LevelInfo, "request", attrs...)
 }
+
+// millis is d in milliseconds, to the microsecond: the unit of Envoy's %DURATION%, which
+// a reader can take in at a glance (slog's JSON handler writes a Duration in nanoseconds).
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -34,6 +34,9 @@ type Options struct {
 	Upstreams map[string]string
 	// AccessLog receives the access log lines (nil: kept in memory only).
 	AccessLog io.Writer
+	// ForgetAccessLog keeps no access log entries in memory (Proxy.AccessLog returns
+	// none), for a stand-in that serves for hours (`tollgate dev -embedded`).
+	ForgetAccessLog bool
 	// Logger is for the stand-in's own diagnostics; nil discards them.
 	Logger *slog.Logger
 }

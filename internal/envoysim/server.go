@@ -131,11 +131,13 @@ func (h *Proxy) end(lc *logContext) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, line := range lines {
-		var m map[string]any
-		if json.Unmarshal(line, &m) != nil {
-			m = map[string]any{"text": string(bytes.TrimRight(line, "\n"))}
+		if !h.opts.ForgetAccessLog {
+			var m map[string]any
+			if json.Unmarshal(line, &m) != nil {
+				m = map[string]any{"text": string(bytes.TrimRight(line, "\n"))}
+			}
+			h.entries = append(h.entries, m)
 		}
-		h.entries = append(h.entries, m)
 		if h.opts.AccessLog != nil {
 			_, _ = h.opts.AccessLog.Write(line)
 		}
