@@ -86,10 +86,10 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	defer func() { err = errors.Join(err, f.stop()) }()
 
+	printBanner(o.Stdout, info, o.Embedded) // before Ready: whoever waits on Ready sees it
 	if o.Ready != nil {
 		o.Ready(info)
 	}
-	printBanner(o.Stdout, info, o.Embedded)
 	select {
 	case <-ctx.Done():
 		fmt.Fprintln(o.Stderr, "tollgate dev: stopping")

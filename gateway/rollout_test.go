@@ -69,24 +69,23 @@ func wholeRequest(c extprocv3.ExternalProcessorClient) error {
 // within server.shutdown_grace. Every stream finishes and is counted; every new request
 // succeeds; nothing is interrupted.
 func TestRollingRestartLosesNothing(t *testing.T) {
-	cfg := strings.Replace(baseConfig, "  shutdown_grace: 3s\n  drain_delay: 0s\n", "  shutdown_grace: 10s\n  drain_delay: 1s\n", 1)
+	cfg := strings.Replace(baseConfig, "  shutdown_grace: 3s\n  drain_delay: 0s\n", "  shutdown_grace: 10s\n  drain_delay: 2s\n", 1)
 	if cfg == baseConfig {
 		t.Fatal("baseConfig changed; update the test")
 	}
 	a, b := startReplica(t, cfg), startReplica(t, cfg)
 	replicas := []*replica{a, b}
 
-	// Envoy's health checks, every 200 ms (much less than drain_delay).
-	hcCtx, stopHC := context.WithCancel(context.Background())
-	defer stopHC()
-	go func() {
-		for hcCtx.Err() == nil {
-			for _, r := range replicas {
-				r.check()
-			}
-			time.Sleep(200 * time.Millisecond)
+	// Envoy's active health check runs every 200 ms, much less than drain_delay. It is
+	// driven by the request loop below (a check every 20 requests, 10 ms apart) rather
+	// than by a timer of its own, so that SIGTERM lands between two checks as it does in
+	// production: the requests of the first interval after it still reach the draining
+	// replica, however fast or loaded the machine.
+	healthCheck := func() {
+		for _, r := range replicas {
+			r.check()
 		}
-	}()
+	}
 	// pick is Envoy's load balancing over healthy hosts; it prefers a, so that a takes
 	// every new request until its health check fails.
 	pick := func() *replica {
@@ -128,7 +127,11 @@ func TestRollingRestartLosesNothing(t *testing.T) {
 		})
 	}
 	// New requests, one every 10 ms for 2.5 s: through a's drain delay and beyond.
+	// The first 20 reach a: its health check has not run since SIGTERM.
 	for i := 0; i < 250; i++ {
+		if i > 0 && i%20 == 0 {
+			healthCheck()
+		}
 		r := pick()
 		if r == nil {
 			t.Fatal("no healthy replica")
