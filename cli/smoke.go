@@ -26,7 +26,8 @@ func runSmoke(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	timeout := fs.Duration("timeout", 60*time.Second, "per-request timeout")
 	maxTokens := fs.Int("max-tokens", 16, "max output tokens per request")
 	apis := fs.String("apis", "primary", "APIs to try per model: primary (a streamed completion in its main API), "+
-		"responses (openai, azure_openai), count_tokens (anthropic, bedrock, vertex), comma-separated, or all")
+		"responses (openai, azure_openai), count_tokens (anthropic, bedrock, vertex; Gemini's countTokens for Gemini models), "+
+		"gemini (Gemini's native streamGenerateContent, for Gemini models on gemini and vertex), comma-separated, or all")
 	output := fs.String("o", "text", "output: text or json")
 	junit := fs.String("junit", "", "also write a JUnit XML report to this file (for CI)")
 	if err := parseFlags(fs, args); err != nil {

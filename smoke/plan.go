@@ -10,14 +10,15 @@ import (
 // typeAPIs are the client APIs the clients of each provider type use through the
 // gateway: the primary one (a streamed completion) first, then the others — the
 // Responses API for OpenAI and Azure (Codex's path), count_tokens for the Anthropic
-// family (Claude Code counts before it sends).
+// family (Claude Code counts before it sends), and for Gemini models Gemini's native
+// API (Gemini CLI's: streamGenerateContent, and countTokens for count_tokens).
 var typeAPIs = map[string][]api.Kind{
 	"anthropic":    {api.AnthropicMessages, api.AnthropicCountTokens},
 	"bedrock":      {api.AnthropicMessages, api.AnthropicCountTokens},
 	"vertex":       {api.AnthropicMessages, api.AnthropicCountTokens},
 	"openai":       {api.OpenAIChat, api.OpenAIResponses},
 	"azure_openai": {api.OpenAIChat, api.OpenAIResponses},
-	"gemini":       {api.OpenAIChat},
+	"gemini":       {api.OpenAIChat, api.GeminiStreamGenerateContent, api.GeminiCountTokens},
 }
 
 // Selection says which of a model's APIs to try: its primary one, and which others.
@@ -27,15 +28,18 @@ type Selection struct {
 	extra       map[api.Kind]bool
 }
 
-// selectionNames are the values of -apis besides "all".
-var selectionNames = map[string]api.Kind{
-	"responses":    api.OpenAIResponses,
-	"count_tokens": api.AnthropicCountTokens,
+// selectionNames are the values of -apis besides "primary" and "all", each with the
+// APIs it selects (a model is tried in those its provider type serves).
+var selectionNames = map[string][]api.Kind{
+	"responses":    {api.OpenAIResponses},
+	"count_tokens": {api.AnthropicCountTokens, api.GeminiCountTokens},
+	"gemini":       {api.GeminiStreamGenerateContent},
 }
 
 // ParseSelection reads -apis: a comma-separated list of "primary" (each model's
-// streamed completion in its main API), "responses", "count_tokens", or "all" for every
-// one. An API is tried only for the models whose provider type serves it.
+// streamed completion in its main API), "responses", "count_tokens", "gemini" (Gemini's
+// native streamGenerateContent), or "all" for every one. An API is tried only for the
+// models whose provider type serves it.
 func ParseSelection(s string) (Selection, error) {
 	sel := Selection{skipPrimary: true, extra: map[api.Kind]bool{}}
 	for name := range strings.SplitSeq(s, ",") {
@@ -44,15 +48,19 @@ func ParseSelection(s string) (Selection, error) {
 			sel.skipPrimary = false
 		case "all":
 			sel.skipPrimary = false
-			for _, k := range selectionNames {
-				sel.extra[k] = true
+			for _, kinds := range selectionNames {
+				for _, k := range kinds {
+					sel.extra[k] = true
+				}
 			}
 		default:
-			k, ok := selectionNames[name]
+			kinds, ok := selectionNames[name]
 			if !ok {
-				return Selection{}, fmt.Errorf("-apis: unknown API %q (want primary, responses, count_tokens or all)", name)
+				return Selection{}, fmt.Errorf("-apis: unknown API %q (want primary, responses, count_tokens, gemini or all)", name)
 			}
-			sel.extra[k] = true
+			for _, k := range kinds {
+				sel.extra[k] = true
+			}
 		}
 	}
 	return sel, nil
@@ -69,7 +77,7 @@ func (s Selection) Targets(model, provider, typ string) []Target {
 		typ = guessType(model)
 	}
 	if typ == "vertex" && strings.HasPrefix(model, "gemini") {
-		typ = "gemini" // Vertex serves Gemini through its OpenAI-compatible endpoint
+		typ = "gemini" // Vertex serves Gemini models in Chat and in Gemini's native API
 	}
 	apis := typeAPIs[typ]
 	if len(apis) == 0 {

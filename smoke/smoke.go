@@ -1,7 +1,8 @@
 // Package smoke is `tollgate smoke`, the staging end-to-end step of a release: one tiny
 // streaming request per model through a running gateway, in that model's client API,
 // and, selected, the other APIs its clients use (the Responses API for OpenAI and Azure
-// models, count_tokens for the Anthropic family); reported as a table (model, provider,
+// models, count_tokens for the Anthropic family, Gemini's native API for Gemini
+// models); reported as a table (model, provider,
 // status, time to first token, tokens, cost), JSON, or a JUnit file for CI.
 package smoke
 
@@ -12,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -102,12 +104,29 @@ func request(t Target, maxTokens int) (path string, body []byte) {
 	case api.OpenAIResponses:
 		body, _ = json.Marshal(map[string]any{"model": t.Model, "max_output_tokens": maxTokens, "stream": true, "input": prompt})
 		return "/v1/responses", body
+	case api.GeminiStreamGenerateContent, api.GeminiCountTokens:
+		// As Gemini CLI sends them: the model in the path, the stream as SSE.
+		contents := []map[string]any{{"role": "user", "parts": []map[string]any{{"text": prompt}}}}
+		path = geminiPath(t.Model, t.API)
+		if t.API == api.GeminiCountTokens {
+			body, _ = json.Marshal(map[string]any{"contents": contents})
+			return path, body
+		}
+		body, _ = json.Marshal(map[string]any{"contents": contents,
+			"generationConfig": map[string]any{"maxOutputTokens": maxTokens}})
+		return path + "?alt=sse", body
 	default:
 		body, _ = json.Marshal(map[string]any{"model": t.Model, "max_completion_tokens": maxTokens, "stream": true,
 			"stream_options": map[string]any{"include_usage": true},
 			"messages":       []map[string]any{{"role": "user", "content": prompt}}})
 		return "/v1/chat/completions", body
 	}
+}
+
+// geminiPath is the native API's path of a model's method (v1beta, as the Gen AI SDKs
+// call it).
+func geminiPath(model string, k api.Kind) string {
+	return "/v1beta/models/" + url.PathEscape(model) + ":" + k.GeminiMethod()
 }
 
 func try(ctx context.Context, o Options, t Target) Result {
@@ -121,10 +140,13 @@ func try(ctx context.Context, o Options, t Target) Result {
 		return r
 	}
 	req.Header.Set("content-type", "application/json")
-	if t.API.AnthropicShaped() {
+	switch {
+	case t.API.AnthropicShaped():
 		req.Header.Set("x-api-key", o.Key)
 		req.Header.Set("anthropic-version", "2023-06-01")
-	} else {
+	case t.API.GoogleShaped():
+		req.Header.Set("x-goog-api-key", o.Key)
+	default:
 		req.Header.Set("authorization", "Bearer "+o.Key)
 	}
 	start := time.Now()
@@ -141,7 +163,7 @@ func try(ctx context.Context, o Options, t Target) Result {
 		return r
 	}
 	if t.API.CountsTokens() {
-		readCount(&r, resp.Body, start)
+		readCount(&r, resp.Body, start, t.API.GoogleShaped())
 		return r
 	}
 	ex := usage.NewExtractor(t.API)
@@ -179,22 +201,26 @@ func try(ctx context.Context, o Options, t Target) Result {
 	return r
 }
 
-// readCount reads a count_tokens answer, {"input_tokens": N}: the request counts as
-// answered when N is positive. The count is the row's input (nothing is billed).
-func readCount(r *Result, body io.Reader, start time.Time) {
-	var c struct {
-		InputTokens *int64 `json:"input_tokens"`
+// readCount reads a token count, {"input_tokens": N} (Anthropic) or
+// {"totalTokens": N} (Gemini's countTokens): the request counts as answered when N is
+// positive. The count is the row's input (nothing is billed).
+func readCount(r *Result, body io.Reader, start time.Time, gemini bool) {
+	field := "input_tokens"
+	if gemini {
+		field = "totalTokens"
 	}
 	b, err := io.ReadAll(io.LimitReader(body, 1<<20))
 	r.Total = time.Since(start)
+	var c map[string]json.RawMessage
+	var n int64
 	switch {
 	case err != nil:
 		r.Err = fmt.Errorf("answer cut: %w", err)
-	case json.Unmarshal(b, &c) != nil || c.InputTokens == nil:
-		r.Err = fmt.Errorf("the answer has no input_tokens: %.200s", bytes.TrimSpace(b))
-	case *c.InputTokens <= 0:
-		r.Err = fmt.Errorf("input_tokens is %d", *c.InputTokens)
+	case json.Unmarshal(b, &c) != nil || c[field] == nil || json.Unmarshal(c[field], &n) != nil:
+		r.Err = fmt.Errorf("the answer has no %s: %.200s", field, bytes.TrimSpace(b))
+	case n <= 0:
+		r.Err = fmt.Errorf("%s is %d", field, n)
 	default:
-		r.Usage.Input = *c.InputTokens
+		r.Usage.Input = n
 	}
 }

@@ -55,12 +55,16 @@ func newFakeGateway(t *testing.T, fail map[string]int) *fakeGateway {
 		"/v1/chat/completions": body("openai_chat_stream"),
 		"/v1/responses":        body("openai_responses_stream"),
 	}
+	gemini := body("gemini_stream")
 	g := &fakeGateway{}
 	g.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		key := r.Header.Get("x-api-key")
-		if strings.HasPrefix(r.URL.Path, "/v1/chat") || r.URL.Path == "/v1/responses" {
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/v1/chat") || r.URL.Path == "/v1/responses":
 			key = strings.TrimPrefix(r.Header.Get("authorization"), "Bearer ")
+		case strings.HasPrefix(r.URL.Path, "/v1beta/models/"):
+			key = r.Header.Get("x-goog-api-key")
 		}
 		if key != clientKey {
 			http.Error(w, `{"error":{"message":"bad key"}}`, http.StatusUnauthorized)
@@ -82,6 +86,10 @@ func newFakeGateway(t *testing.T, fail map[string]int) *fakeGateway {
 			fmt.Fprint(w, `{"input_tokens":13}`)
 			return
 		}
+		if model, method, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/v1beta/models/"), ":"); ok && model != "" {
+			serveGemini(w, r, method, b, gemini)
+			return
+		}
 		s, ok := streams[r.URL.Path]
 		if !ok {
 			http.NotFound(w, r)
@@ -92,6 +100,25 @@ func newFakeGateway(t *testing.T, fail map[string]int) *fakeGateway {
 	}))
 	t.Cleanup(g.Close)
 	return g
+}
+
+// serveGemini answers Gemini's native API as the Gen AI SDKs call it: countTokens with
+// a count, streamGenerateContent?alt=sse with the recorded stream.
+func serveGemini(w http.ResponseWriter, r *http.Request, method string, body, stream []byte) {
+	if !gjson.GetBytes(body, "contents.0.parts.0.text").Exists() {
+		http.Error(w, `{"error":{"code":400,"message":"no contents","status":"INVALID_ARGUMENT"}}`, http.StatusBadRequest)
+		return
+	}
+	switch {
+	case method == "countTokens" && r.URL.RawQuery == "" && !gjson.GetBytes(body, "generationConfig").Exists():
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"totalTokens":11}`)
+	case method == "streamGenerateContent" && r.URL.RawQuery == "alt=sse" && gjson.GetBytes(body, "generationConfig.maxOutputTokens").Int() > 0:
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = w.Write(stream)
+	default:
+		http.Error(w, `{"error":{"code":404,"message":"not a method the clients call","status":"NOT_FOUND"}}`, http.StatusNotFound)
+	}
 }
 
 func (g *fakeGateway) requests() []string {
@@ -108,8 +135,15 @@ func TestSelection(t *testing.T) {
 		{"primary", "gpt-5.1", "openai", []api.Kind{api.OpenAIChat}},
 		{"all", "gpt-5.1", "azure_openai", []api.Kind{api.OpenAIChat, api.OpenAIResponses}},
 		{"all", "claude-x", "bedrock", []api.Kind{api.AnthropicMessages, api.AnthropicCountTokens}},
-		{"all", "gemini-2.5-pro", "gemini", []api.Kind{api.OpenAIChat}},
-		{"all", "gemini-2.5-pro", "vertex", []api.Kind{api.OpenAIChat}}, // Vertex serves Gemini through Chat
+		{"all", "gemini-2.5-pro", "gemini", []api.Kind{api.OpenAIChat, api.GeminiStreamGenerateContent, api.GeminiCountTokens}},
+		// Vertex serves Gemini models in Chat and in Gemini's native API.
+		{"all", "gemini-2.5-pro", "vertex", []api.Kind{api.OpenAIChat, api.GeminiStreamGenerateContent, api.GeminiCountTokens}},
+		{"gemini", "gemini-2.5-flash", "vertex", []api.Kind{api.GeminiStreamGenerateContent}},
+		{"gemini", "claude-x", "anthropic", nil},
+		{"gemini", "gpt-5.1", "openai", nil},
+		{"count_tokens", "gemini-2.5-pro", "gemini", []api.Kind{api.GeminiCountTokens}},
+		{"count_tokens", "claude-x", "vertex", []api.Kind{api.AnthropicCountTokens}},
+		{"primary,gemini", "gemini-3-pro-preview", "", []api.Kind{api.OpenAIChat, api.GeminiStreamGenerateContent}}, // no config: by name
 		{"count_tokens", "gpt-5.1", "openai", nil},
 		{"primary,responses", "claude-x", "", []api.Kind{api.AnthropicMessages}}, // no config: by name
 		{"primary, responses", "o3", "", []api.Kind{api.OpenAIChat, api.OpenAIResponses}},
@@ -164,6 +198,53 @@ func TestRunEveryAPI(t *testing.T) {
 		"/v1/chat/completions gpt-5.1 true", "/v1/responses gpt-5.1 true"}
 	if got := g.requests(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("requests %q, want %q", got, want)
+	}
+}
+
+// TestRunGeminiNative: a Gemini model is tried in Gemini's native API as Gemini CLI
+// calls it (the model in the path, the key in x-goog-api-key, the stream as SSE), its
+// usage read from the stream and priced; countTokens is counted, not priced.
+func TestRunGeminiNative(t *testing.T) {
+	g := newFakeGateway(t, nil)
+	sel, _ := ParseSelection("gemini,count_tokens")
+	targets := sel.Targets("gemini-2.5-pro", "gemini", "gemini")
+	var priced []api.Kind
+	results := Run(context.Background(), Options{Gateway: g.URL, Key: clientKey, Timeout: 5 * time.Second,
+		Price: func(t Target, _ usage.Usage) (float64, bool) { priced = append(priced, t.API); return 0.25, true }}, targets)
+	if len(results) != 2 {
+		t.Fatalf("%d results", len(results))
+	}
+	stream, count := results[0], results[1]
+	fx, err := usagetest.Load(usagetest.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want usage.Usage
+	for _, f := range fx {
+		if f.Name == "gemini_stream" {
+			want = f.Usage
+		}
+	}
+	if !stream.OK() || stream.API != api.GeminiStreamGenerateContent || stream.Usage != want || want.Output == 0 ||
+		stream.TTFT == 0 || !stream.Priced || stream.Cost != 0.25 {
+		t.Errorf("stream result %+v, want the fixture's usage %+v", stream, want)
+	}
+	if !count.OK() || count.API != api.GeminiCountTokens || count.Usage.Input != 11 || count.Priced {
+		t.Errorf("countTokens result %+v", count)
+	}
+	if fmt.Sprint(priced) != fmt.Sprint([]api.Kind{api.GeminiStreamGenerateContent}) {
+		t.Errorf("priced %v, want the stream alone", priced)
+	}
+	got := g.requests()
+	wantPaths := []string{"/v1beta/models/gemini-2.5-pro:streamGenerateContent  false", "/v1beta/models/gemini-2.5-pro:countTokens  false"}
+	if fmt.Sprint(got) != fmt.Sprint(wantPaths) {
+		t.Errorf("requests %q, want %q", got, wantPaths)
+	}
+
+	// The wrong key is the gateway's 401, reported as the row's failure.
+	r := Run(context.Background(), Options{Gateway: g.URL, Key: "nope", Timeout: 5 * time.Second}, targets[:1])[0]
+	if r.OK() || r.Status != http.StatusUnauthorized {
+		t.Errorf("wrong key: %+v", r)
 	}
 }
 
@@ -254,20 +335,26 @@ func TestReports(t *testing.T) {
 	}
 }
 
-// TestCountTokensBadAnswers: a count answer without a positive input_tokens fails.
+// TestCountTokensBadAnswers: a count answer without a positive count fails: Anthropic's
+// input_tokens, Gemini's countTokens totalTokens (where Anthropic's field is no count).
 func TestCountTokensBadAnswers(t *testing.T) {
-	for body, want := range map[string]string{
-		`{"input_tokens":0}`:  "input_tokens is 0",
-		`{"tokens":5}`:        "the answer has no input_tokens",
-		`<html>oops</html>`:   "the answer has no input_tokens: <html>oops</html>",
-		`{"input_tokens":"5"`: "the answer has no input_tokens",
+	for _, tc := range []struct {
+		target     Target
+		body, want string
+	}{
+		{Target{Model: "claude-x", API: api.AnthropicCountTokens}, `{"input_tokens":0}`, "input_tokens is 0"},
+		{Target{Model: "claude-x", API: api.AnthropicCountTokens}, `{"tokens":5}`, "the answer has no input_tokens"},
+		{Target{Model: "claude-x", API: api.AnthropicCountTokens}, `<html>oops</html>`, "the answer has no input_tokens: <html>oops</html>"},
+		{Target{Model: "claude-x", API: api.AnthropicCountTokens}, `{"input_tokens":"5"`, "the answer has no input_tokens"},
+		{Target{Model: "claude-x", API: api.AnthropicCountTokens}, `{"input_tokens":"5"}`, "the answer has no input_tokens"},
+		{Target{Model: "gemini-2.5-pro", API: api.GeminiCountTokens}, `{"input_tokens":5}`, "the answer has no totalTokens"},
+		{Target{Model: "gemini-2.5-pro", API: api.GeminiCountTokens}, `{"totalTokens":0}`, "totalTokens is 0"},
 	} {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, body) }))
-		r := Run(context.Background(), Options{Gateway: srv.URL, Key: clientKey},
-			[]Target{{Model: "claude-x", API: api.AnthropicCountTokens}})[0]
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, tc.body) }))
+		r := Run(context.Background(), Options{Gateway: srv.URL, Key: clientKey}, []Target{tc.target})[0]
 		srv.Close()
-		if r.OK() || r.Err == nil || !strings.Contains(r.Err.Error(), want) {
-			t.Errorf("%s: err %v, want %q", body, r.Err, want)
+		if r.OK() || r.Err == nil || !strings.Contains(r.Err.Error(), tc.want) {
+			t.Errorf("%s %s: err %v, want %q", tc.target.API, tc.body, r.Err, tc.want)
 		}
 	}
 }
