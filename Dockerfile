@@ -4,6 +4,10 @@
 #   docker build -t tollgate --build-arg VERSION=$(git describe --tags --always) .
 #   docker run --rm -v $PWD/deploy/tollgate.yaml:/etc/tollgate/tollgate.yaml:ro tollgate
 # Ports: 50051 ext_proc gRPC, 9464 admin HTTP (/metrics /healthz /readyz), 8080 `tollgate mock`.
+# Memory: the image sets no GOMEMLIMIT on purpose. `tollgate serve` reads the container's
+# memory limit from its cgroup and gives the Go runtime 90% of it (internal/memlimit); the
+# default bound on request bodies in flight is an eighth of that. A GOMEMLIMIT at or above
+# the container's limit (as the Helm chart sets it) is lowered to the same 90%.
 
 ARG GO_VERSION=1.26
 

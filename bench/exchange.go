@@ -55,11 +55,13 @@ type worker struct {
 	observe bool
 	second  *filter.Stream
 
-	// Of the current request: the last usage the server reported, if any, and how the
-	// second filter's stream ended (observeResponse).
-	usage    Tokens
-	reported bool
-	closeErr error
+	// Of the current request: the last usage the server reported, if any, the status
+	// of its immediate_response, and how the second filter's stream ended
+	// (observeResponse).
+	usage     Tokens
+	reported  bool
+	immediate int
+	closeErr  error
 }
 
 func newWorker(id int, client extprocv3.ExternalProcessorClient, m *messages) *worker {
@@ -254,7 +256,8 @@ func (w *worker) roundTrip(msg *extprocv3.ProcessingRequest, phase int) (*extpro
 	}
 	w.hist[phase].record(time.Since(t))
 	w.readUsage(r.GetDynamicMetadata())
-	if r.GetImmediateResponse() != nil {
+	if ir := r.GetImmediateResponse(); ir != nil {
+		w.immediate = int(ir.GetStatus().GetCode())
 		return nil, errImmediate
 	}
 	return r, nil

@@ -154,7 +154,9 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, sv S
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
 	}
-	return nil
+	return rep.Err(opts.Key)
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 )
 
 func TestMainRejectsBadFlagsAtOnce(t *testing.T) {
@@ -59,5 +61,44 @@ func TestMainJSON(t *testing.T) {
 	}
 	if fake.streams.Load() != 6 {
 		t.Errorf("in-process server saw %d streams, want 6", fake.streams.Load())
+	}
+}
+
+// TestMainFailsWhenEveryRequestIsRefused: a run in which the server answered every
+// request at once (here 401, as tollgate does for a key it does not know) prints its
+// table and then fails, naming the scenario, the server, the statuses and the key.
+func TestMainFailsWhenEveryRequestIsRefused(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	fake := &fakeServer{reply: on[*extprocv3.ProcessingRequest_RequestHeaders](immediate401, nil)}
+	err := Main(context.Background(), []string{"-scenarios", "chat-2k", "-c", "2", "-n", "6", "-warmup", "0", "-key", "wrong"}, &stdout, &stderr, fake.Register)
+	if err == nil {
+		t.Fatalf("Main succeeded:\n%s", stdout.String())
+	}
+	for _, want := range []string{"scenario chat-2k, server tollgate: no request went through: 6 refused at once (401 ×6)", `the key "wrong"`, "-key"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "server floor") {
+		t.Errorf("the floor let every request through: %v", err)
+	}
+	if !strings.Contains(stdout.String(), "chat-2k") {
+		t.Errorf("no table before the error:\n%s", stdout.String())
+	}
+}
+
+func TestReportErrOnlyWhenNothingWentThrough(t *testing.T) {
+	for _, tc := range []struct {
+		r    Result
+		fail bool
+	}{
+		{Result{Full: 1, Immediate: 99, ImmediateStatus: map[int]int64{401: 99}}, false},
+		{Result{Full: 0, Immediate: 0, Errors: 0}, false},
+		{Result{Immediate: 2, ImmediateStatus: map[int]int64{404: 2}}, true},
+		{Result{Errors: 3, ErrorSamples: []string{"boom"}}, true},
+	} {
+		if err := (Report{Results: []Result{tc.r}}).Err("k"); (err != nil) != tc.fail {
+			t.Errorf("%+v: %v", tc.r, err)
+		}
 	}
 }

@@ -47,8 +47,10 @@ type Result struct {
 	Completed int64 `json:"completed"`
 	// Full requests went through every phase.
 	Full int64 `json:"full"`
-	// Immediate requests were answered with an immediate_response.
-	Immediate int64 `json:"immediate"`
+	// Immediate requests were answered with an immediate_response; ImmediateStatus
+	// counts them by HTTP status (401: the key was refused).
+	Immediate       int64         `json:"immediate"`
+	ImmediateStatus map[int]int64 `json:"immediate_status,omitempty"`
 	// Errors are gRPC errors and replies of the wrong type; ErrorSamples holds the first
 	// few distinct messages.
 	Errors       int64    `json:"errors"`

@@ -6,7 +6,6 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"syscall"
 	"time"
 )
 
@@ -18,11 +17,7 @@ type usageSnapshot struct {
 }
 
 func snapshot() usageSnapshot {
-	var s usageSnapshot
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		s.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
+	s := usageSnapshot{cpu: processCPU()}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	s.mallocs, s.totalAlloc = ms.Mallocs, ms.TotalAlloc
@@ -54,9 +49,5 @@ func peakRSS() int64 {
 			}
 		}
 	}
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		return int64(ru.Maxrss) << 10 // kilobytes on Linux
-	}
-	return 0
+	return rusageMaxRSS()
 }

@@ -266,6 +266,14 @@ type tally struct {
 	full, immediate, errors, reported int64
 	seen                              Tokens
 	samples                           []string
+	statuses                          map[int]int64 // of the immediate responses
+}
+
+func (t *tally) addStatus(code int, n int64) {
+	if t.statuses == nil {
+		t.statuses = map[int]int64{}
+	}
+	t.statuses[code] += n
 }
 
 const maxErrorSamples = 5
@@ -363,11 +371,15 @@ func runLoad(ctx context.Context, s *server, m *messages, opts *Options, p probe
 		for _, msg := range t.samples {
 			total.addSample(msg)
 		}
+		for code, n := range t.statuses {
+			total.addStatus(code, n)
+		}
 		for p := range hist {
 			hist[p].merge(&w.hist[p])
 		}
 	}
 	res.Full, res.Immediate, res.Errors, res.ErrorSamples = total.full, total.immediate, total.errors, total.samples
+	res.ImmediateStatus = total.statuses
 	res.Completed = total.full + total.immediate
 	p.end(&res)
 	res.LoadAvg = [2]float64{load, loadAvg1()}
@@ -405,6 +417,7 @@ func drive(ctx context.Context, workers []*worker, tallies []tally, limit int64,
 					t.addSample(err.Error())
 				case end == endedImmediate:
 					t.immediate++
+					t.addStatus(w.immediate, 1)
 				default:
 					t.full++
 					if w.reported {

@@ -42,14 +42,14 @@ func TestCheckPricesAndStrict(t *testing.T) {
 	if strings.Join(r.Unpriced, ",") != "claude-brand-new-1" {
 		t.Errorf("unpriced = %v", r.Unpriced)
 	}
-	if len(r.Warnings) != 3 { // open gateway + gRPC port on every interface without mTLS + one unpriced model
+	if len(r.Warnings) != 2 { // open gateway + one unpriced model (the default listen is loopback)
 		t.Errorf("warnings = %q", r.Warnings)
 	}
 	if strings.Join(r.EnvVars, ",") != "CHECK_TEST_KEY" {
 		t.Errorf("env vars = %v", r.EnvVars)
 	}
 	r = Run(Options{Config: "testdata/unrouted.yaml", Lookup: lookup, Strict: true})
-	if r.OK || len(r.Errors) != 3 || !strings.HasPrefix(r.Errors[2], "strict: model \"claude-brand-new-1\"") {
+	if r.OK || len(r.Errors) != 2 || !strings.HasPrefix(r.Errors[1], "strict: model \"claude-brand-new-1\"") {
 		t.Errorf("strict errors = %q", r.Errors)
 	}
 }
@@ -84,7 +84,7 @@ func TestCheckExposedListen(t *testing.T) {
 		name, extra string
 		warn        bool
 	}{
-		{"default listen", "", true},
+		{"default listen (loopback)", "", false},
 		{"all interfaces", `listen: ":50051"` + "\n", true},
 		{"0.0.0.0", `listen: "0.0.0.0:50051"` + "\n", true},
 		{"IPv6 any", `listen: "[::]:50051"` + "\n", true},
@@ -128,5 +128,20 @@ func TestCheckExposedListen(t *testing.T) {
 				t.Errorf("strict errors = %q, want the warning as the only error", strict.Errors)
 			}
 		})
+	}
+}
+
+// TestPricingURLIsANoteNotAWarning: a config with pricing.url passes -strict; that its
+// prices were checked against the built-in table only is a note.
+func TestPricingURLIsANoteNotAWarning(t *testing.T) {
+	dir := t.TempDir()
+	cfg := "listen: 127.0.0.1:50051\nproviders:\n  - name: anthropic\n    type: anthropic\n    api_key: x\nmodels:\n  - match: claude-sonnet-4-5-20250929\n    provider: anthropic\nkeys:\n  - name: a\n    team: t\n    key_sha256: \"" + strings.Repeat("ab", 32) + "\"\npricing:\n  url: https://prices.example/model_prices.json\n"
+	path := filepath.Join(dir, "tollgate.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := Run(Options{Config: path, Strict: true, Lookup: env(nil)})
+	if !r.OK || len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "prices.example") {
+		t.Fatalf("ok %v, errors %v, warnings %v, notes %v", r.OK, r.Errors, r.Warnings, r.Notes)
 	}
 }

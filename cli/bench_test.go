@@ -102,3 +102,15 @@ func TestBenchFloorIsHidden(t *testing.T) {
 		t.Errorf("usage:\n%s", out.String())
 	}
 }
+
+// TestBenchWrongKey: a key the config does not know gets every request refused with 401;
+// bench then fails (exit 1) and says why.
+func TestBenchWrongKey(t *testing.T) {
+	t.Setenv("TOLLGATE_CLI_TEST_MAIN", "1") // the servers are this executable (main_test.go)
+	var stdout, stderr bytes.Buffer
+	code := Main(t.Context(), []string{"bench", "-config", "../bench/testdata/tollgate-bench.yaml", "-scenarios", "chat-2k",
+		"-c", "2", "-n", "4", "-warmup", "0", "-no-floor", "-key", "not-a-key"}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "tollgate bench: scenario chat-2k, server tollgate: no request went through: 4 refused at once (401 ×4)") {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr.String())
+	}
+}

@@ -42,6 +42,9 @@ func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		for _, w := range r.Warnings {
 			fmt.Fprintf(stdout, "warning: %s\n", w)
 		}
+		for _, n := range r.Notes {
+			fmt.Fprintf(stdout, "note: %s\n", n)
+		}
 		if r.OK {
 			envoy := ""
 			if r.Envoy != "" {

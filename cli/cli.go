@@ -88,8 +88,12 @@ func printUsage(w io.Writer) {
 		}
 	}
 	sort.Strings(names)
+	width := 8
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+		width = max(width, len(n))
+	}
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-*s %s\n", width, n, commands[n].summary)
 	}
 }
 

@@ -29,14 +29,22 @@ type priceContext struct {
 // loadPrices builds the table as `serve` would: built-in, then pricing.url (fetched
 // once), then the overrides.
 func loadPrices(ctx context.Context, cfgPath string) (*priceContext, error) {
-	pc := &priceContext{}
-	var ov pricing.Overrides
 	var l *config.Loaded
 	if cfgPath != "" {
 		var err error
 		if l, err = config.LoadFileIgnoringUnset(cfgPath); err != nil {
 			return nil, err
 		}
+	}
+	return pricesOf(ctx, l)
+}
+
+// pricesOf is loadPrices for a config already loaded (nil: the built-in table alone).
+func pricesOf(ctx context.Context, l *config.Loaded) (*priceContext, error) {
+	pc := &priceContext{}
+	var ov pricing.Overrides
+	if l != nil {
+		var err error
 		if pc.routes, err = l.Router(); err != nil {
 			return nil, err
 		}

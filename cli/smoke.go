@@ -10,30 +10,11 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/internal/config"
-	"github.com/tollgate/tollgate/llm/api"
 	"github.com/tollgate/tollgate/smoke"
 )
 
 func init() {
 	register("smoke", "one tiny streaming request per model through a gateway (-gateway URL -key KEY)", runSmoke)
-}
-
-// apiForProviderType is the client API smoke speaks to a provider type.
-func apiForProviderType(typ string) api.Kind {
-	switch typ {
-	case "anthropic", "bedrock", "vertex":
-		return api.AnthropicMessages
-	default:
-		return api.OpenAIChat
-	}
-}
-
-// apiForModelName guesses the client API from a model name when no config says.
-func apiForModelName(model string) api.Kind {
-	if strings.HasPrefix(model, "claude") || strings.Contains(model, "anthropic.claude") {
-		return api.AnthropicMessages
-	}
-	return api.OpenAIChat
 }
 
 func runSmoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -44,13 +25,25 @@ func runSmoke(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfgPath := fs.String("config", "", "tollgate config: the models' providers, APIs and prices (default: GET /v1/models, no cost)")
 	timeout := fs.Duration("timeout", 60*time.Second, "per-request timeout")
 	maxTokens := fs.Int("max-tokens", 16, "max output tokens per request")
+	apis := fs.String("apis", "primary", "APIs to try per model: primary (a streamed completion in its main API), "+
+		"responses (openai, azure_openai), count_tokens (anthropic, bedrock, vertex; Gemini's countTokens for Gemini models), "+
+		"gemini (Gemini's native streamGenerateContent, for Gemini models on gemini and vertex), comma-separated, or all")
+	output := fs.String("o", "text", "output: text or json")
+	junit := fs.String("junit", "", "also write a JUnit XML report to this file (for CI)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *gw == "" {
 		return &ExitError{Code: 2, Err: fmt.Errorf("-gateway is required")}
 	}
-	targets, err := smokeTargets(ctx, *gw, *key, *cfgPath, *models)
+	if *output != "text" && *output != "json" {
+		return &ExitError{Code: 2, Err: fmt.Errorf("-o must be text or json")}
+	}
+	sel, err := smoke.ParseSelection(*apis)
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	targets, err := smokeTargets(ctx, *gw, *key, *cfgPath, *models, sel)
 	if err != nil {
 		return err
 	}
@@ -62,14 +55,31 @@ func runSmoke(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	opts := smoke.Options{Gateway: *gw, Key: *key, Timeout: *timeout, MaxTokens: *maxTokens, Price: price}
+	start := time.Now()
 	results := smoke.Run(ctx, opts, targets)
-	if failed := smoke.Print(stdout, results); failed > 0 {
+	if *junit != "" {
+		report, err := smoke.JUnit(results, start)
+		if err == nil {
+			err = writeFileAtomic(*junit, report)
+		}
+		if err != nil {
+			return fmt.Errorf("-junit: %w", err)
+		}
+	}
+	if *output == "json" {
+		if _, err := stdout.Write(smoke.JSON(results)); err != nil {
+			return err
+		}
+	} else {
+		smoke.Print(stdout, results, sel.Extra())
+	}
+	if failed := smoke.Failed(results); failed > 0 {
 		return &ExitError{Code: 1, Err: fmt.Errorf("%d of %d models failed", failed, len(results))}
 	}
 	return nil
 }
 
-func smokeTargets(ctx context.Context, gw, key, cfgPath, models string) ([]smoke.Target, error) {
+func smokeTargets(ctx context.Context, gw, key, cfgPath, models string, sel smoke.Selection) ([]smoke.Target, error) {
 	var names []string
 	if models != "" {
 		names = strings.Split(models, ",")
@@ -92,7 +102,7 @@ func smokeTargets(ctx context.Context, gw, key, cfgPath, models string) ([]smoke
 			if !ok {
 				return nil, fmt.Errorf("model %q matches no rule of %s", m, cfgPath)
 			}
-			out = append(out, smoke.Target{Model: m, Provider: r.Provider, API: apiForProviderType(l.ProviderType(r.Provider))})
+			out = append(out, sel.Targets(m, r.Provider, l.ProviderType(r.Provider))...)
 		}
 		return out, nil
 	}
@@ -102,9 +112,9 @@ func smokeTargets(ctx context.Context, gw, key, cfgPath, models string) ([]smoke
 			return nil, err
 		}
 	}
-	out := make([]smoke.Target, len(names))
-	for i, m := range names {
-		out[i] = smoke.Target{Model: m, API: apiForModelName(m)}
+	var out []smoke.Target
+	for _, m := range names {
+		out = append(out, sel.Targets(m, "", "")...)
 	}
 	return out, nil
 }

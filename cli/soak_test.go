@@ -10,6 +10,7 @@ import (
 
 	"github.com/tollgate/tollgate/bench"
 	"github.com/tollgate/tollgate/gateway"
+	"github.com/tollgate/tollgate/internal/testnote"
 )
 
 var soak = flag.Duration("soak", 3*time.Second, "how long TestSoak keeps 1,000 streams busy (CI: 60s)")
@@ -19,7 +20,7 @@ var soak = flag.Duration("soak", 3*time.Second, "how long TestSoak keeps 1,000 s
 // to their baseline (nothing leaks per request).
 func TestSoak(t *testing.T) {
 	if testing.Short() || raceEnabled {
-		t.Skip("soak test: runs without -short and -race (.ci/run)")
+		testnote.Skip(t, "the 1,000-stream soak runs only without -short and -race: go test -run TestSoak ./cli (.ci/run runs it for 60s)")
 	}
 	g, err := gateway.New(gateway.Options{ConfigPath: "../bench/testdata/tollgate-bench.yaml", Listen: "127.0.0.1:0", Admin: "127.0.0.1:0",
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})

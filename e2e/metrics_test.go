@@ -11,23 +11,34 @@ import (
 // tokens reads tollgate_tokens_total for one team/model/provider, by token_type.
 func tokens(t *testing.T, reg prometheus.Gatherer, team, model, provider string) map[string]float64 {
 	t.Helper()
+	return counters(t, reg, "tollgate_tokens_total", map[string]string{"team": team, "model": model, "provider": provider}, "token_type")
+}
+
+// counters reads the counter family name: the series whose labels include match, summed
+// by the value of the label by.
+func counters(t *testing.T, reg prometheus.Gatherer, name string, match map[string]string, by string) map[string]float64 {
+	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]float64{}
 	for _, mf := range mfs {
-		if mf.GetName() != "tollgate_tokens_total" {
+		if mf.GetName() != name {
 			continue
 		}
+	series:
 		for _, m := range mf.GetMetric() {
 			l := map[string]string{}
 			for _, lp := range m.GetLabel() {
 				l[lp.GetName()] = lp.GetValue()
 			}
-			if l["team"] == team && l["model"] == model && l["provider"] == provider {
-				out[l["token_type"]] += m.GetCounter().GetValue()
+			for k, v := range match {
+				if l[k] != v {
+					continue series
+				}
 			}
+			out[l[by]] += m.GetCounter().GetValue()
 		}
 	}
 	return out

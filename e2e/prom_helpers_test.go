@@ -20,6 +20,8 @@ import (
 	"testing"
 	"text/template"
 	"time"
+
+	"github.com/tollgate/tollgate/internal/testnote"
 )
 
 // requirePrometheusEnv makes a missing prometheus/promtool a failure instead of a skip
@@ -53,7 +55,7 @@ func lookPromTools(t *testing.T) promTools {
 		if os.Getenv(requirePrometheusEnv) == "1" {
 			t.Fatalf("%s (%s=1 requires it)", msg, requirePrometheusEnv)
 		}
-		t.Skip(msg)
+		testnote.Skip(t, msg)
 	}
 	checkPromVersion(t, tools.prometheus)
 	return tools

@@ -21,7 +21,8 @@ import (
 
 // TestQuickstart is the README's quickstart without Docker: the compose config
 // (deploy/tollgate.yaml) behind envoy/envoy.yaml, the built-in mock provider as the
-// mock-anthropic and mock-openai clusters, and the README's curl request.
+// mock-anthropic, mock-openai and mock-gemini clusters, the README's curl request, and
+// Gemini CLI's call.
 func TestQuickstart(t *testing.T) {
 	opts := mock.Options{Words: 12}
 	m := httptest.NewServer(mock.New(opts, nil))
@@ -41,7 +42,7 @@ func TestQuickstart(t *testing.T) {
 		t.Fatal(err)
 	}
 	h, err := envoysim.New(envoysim.Options{Bootstrap: b, ExtProcAddr: gw.Addr(),
-		Upstreams: map[string]string{"mock-anthropic": m.URL, "mock-openai": m.URL}})
+		Upstreams: map[string]string{"mock-anthropic": m.URL, "mock-openai": m.URL, "mock-gemini": m.URL}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,6 +82,32 @@ func TestQuickstart(t *testing.T) {
 	}
 	if tokens("input") != float64(want.Input) || tokens("output") != float64(want.Output) {
 		t.Errorf("tollgate_tokens_total input %v output %v, want %+v", tokens("input"), tokens("output"), want)
+	}
+
+	// Gemini CLI's call (the README's client guide): streamGenerateContent?alt=sse with the
+	// demo key in x-goog-api-key, served by the mock's Gemini API.
+	gbody := `{"contents":[{"role":"user","parts":[{"text":"hi"}]}],"generationConfig":{"thinkingConfig":{"includeThoughts":true}}}`
+	req, _ = http.NewRequest(http.MethodPost, h.URL()+"/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse", strings.NewReader(gbody))
+	req.Header.Set("x-goog-api-key", "tollgate-demo-key")
+	req.Header.Set("content-type", "application/json")
+	resp, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("content-type"), "text/event-stream") {
+		t.Fatalf("gemini: %d %s", resp.StatusCode, raw)
+	}
+	gwant := mock.ExpectedUsage("gemini_stream_generate_content", []byte(gbody), opts)
+	gtokens := func(typ string) float64 {
+		return testutil.ToFloat64(gw.Metrics().Tokens.WithLabelValues("demo", "gemini-2.5-pro", "mock-gemini", typ))
+	}
+	if gtokens("input") != float64(gwant.Input) || gtokens("output") != float64(gwant.Output) || gwant.Reasoning == 0 {
+		t.Errorf("gemini: tollgate_tokens_total input %v output %v, want %+v", gtokens("input"), gtokens("output"), gwant)
+	}
+	if cost := testutil.ToFloat64(gw.Metrics().CostUSD.WithLabelValues("demo", "gemini-2.5-pro", "mock-gemini")); cost <= 0 {
+		t.Errorf("gemini: cost %v", cost)
 	}
 
 	// Without the demo key: 401 in Anthropic's shape.

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -366,5 +367,71 @@ func offlineCloudCredentials(t *testing.T) {
 		"GOOGLE_APPLICATION_CREDENTIALS":         filepath.Join(dir, "missing-service-account.json"),
 	} {
 		t.Setenv(k, v)
+	}
+}
+
+// TestSmokeGeminiNative: `tollgate smoke -apis gemini,count_tokens` tries each Gemini
+// model in Gemini's native API through the stand-in and tollgate, as Gemini CLI calls it,
+// to both providers that serve it (gemini, and vertex for gemini-2.5-flash): the stream's
+// row carries the tokens tollgate metered, and countTokens is answered and bills nothing.
+func TestSmokeGeminiNative(t *testing.T) {
+	s := geminiStack(t)
+	code, stdout, stderr := runSmoke(t, "-gateway", s.URL, "-key", keyTeamA, "-config", e2eConfig(),
+		"-models", geminiModel+","+geminiVertex, "-apis", "gemini,count_tokens", "-o", "json")
+	if code != 0 {
+		t.Fatalf("exit %d; stderr %s\n%s", code, stderr, stdout)
+	}
+	s.checkProviders(t)
+	var doc struct {
+		Results []struct {
+			Model, Provider, API string
+			OK                   bool     `json:"ok"`
+			CostUSD              *float64 `json:"cost_usd"`
+			Usage                struct {
+				Input  int64 `json:"input"`
+				Output int64 `json:"output"`
+			} `json:"usage"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	var rows []string
+	for _, r := range doc.Results {
+		rows = append(rows, fmt.Sprintf("%s %s %s %v", r.Model, r.Provider, r.API, r.OK))
+	}
+	want := []string{
+		geminiModel + " gemini gemini_stream_generate_content true", geminiModel + " gemini gemini_count_tokens true",
+		geminiVertex + " vertex gemini_stream_generate_content true", geminiVertex + " vertex gemini_count_tokens true",
+	}
+	if !slices.Equal(rows, want) {
+		t.Fatalf("rows %q, want %q", rows, want)
+	}
+	for _, r := range doc.Results {
+		metered := tokens(t, s.GW.Registry(), "platform", r.Model, r.Provider)
+		if r.API == "gemini_count_tokens" {
+			if r.Usage.Input <= 0 || r.CostUSD != nil {
+				t.Errorf("%s countTokens: count %d, cost %v (want a count, no cost)", r.Model, r.Usage.Input, r.CostUSD)
+			}
+			continue
+		}
+		if r.CostUSD == nil || *r.CostUSD <= 0 {
+			t.Errorf("%s: the stream is not priced", r.Model)
+		}
+		if r.Usage.Output == 0 || float64(r.Usage.Output) != metered["output"] || float64(r.Usage.Input) != metered["input"] {
+			t.Errorf("%s: smoke saw %+v, tollgate metered %v", r.Model, r.Usage, metered)
+		}
+	}
+	for name, wantPaths := range map[string][]string{
+		"gemini": {"/v1beta/models/" + geminiModel + ":streamGenerateContent?alt=sse", "/v1beta/models/" + geminiModel + ":countTokens?"},
+		"vertex": {geminiVertexPath + geminiVertex + ":streamGenerateContent?alt=sse", geminiVertexPath + geminiVertex + ":countTokens?"},
+	} {
+		var got []string
+		for _, ex := range s.Providers[name].Exchanges() {
+			got = append(got, ex.Path+"?"+ex.Query)
+		}
+		if !slices.Equal(got, wantPaths) {
+			t.Errorf("%s got %q, want %q", name, got, wantPaths)
+		}
 	}
 }

@@ -29,8 +29,8 @@ func TestTypedConfigsFindsEveryExtension(t *testing.T) {
 		"envoy.extensions.formatter.req_without_query.v3.ReqWithoutQuery":                   1,
 		// anthropic, openai, azure-east, gemini, bedrock-tokyo, vertex
 		"envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext": 6,
-		// tollgate, the six TLS providers, the two mock clusters
-		"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": 9,
+		// tollgate, the six TLS providers, the three mock clusters
+		"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": 10,
 	}
 	for name, n := range want {
 		if count[name] != n {

@@ -20,6 +20,10 @@ import (
 // minBody is the request body every provider route must admit (README "How it works" and envoy/README.md: Claude Code sends multi-megabyte bodies, so at least 20 MB).
 const minBody = 20 << 20
 
+// minResponse is the smallest BUFFERED response body the listener must admit: a
+// non-streamed completion with a few base64 images.
+const minResponse = 8 << 20
+
 // tollgateKeys are the dynamic-metadata keys tollgate sets in namespace "tollgate".
 var tollgateKeys = []string{
 	"model", "provider", "upstream_model", "team",
@@ -57,11 +61,19 @@ func TestContractListener(t *testing.T) {
 	if got := l.GetAddress().GetSocketAddress().GetAddress(); got != "0.0.0.0" {
 		t.Errorf("listener address = %q, want 0.0.0.0", got)
 	}
-	if got := l.GetPerConnectionBufferLimitBytes().GetValue(); got < minBody {
-		t.Errorf("per_connection_buffer_limit_bytes = %d, want >= %d (it bounds the BUFFERED body)", got, minBody)
+	// The request body limit is the virtual host's (request_body_buffer_limit): the
+	// listener's per-connection limit bounds a BUFFERED response and what Envoy holds per
+	// connection.
+	if got := l.GetPerConnectionBufferLimitBytes().GetValue(); got < minResponse || got >= minBody {
+		t.Errorf("per_connection_buffer_limit_bytes = %d, want >= %d (a BUFFERED response) and below the request body limit", got, minResponse)
 	}
-	if got := b.GetAdmin().GetAddress().GetSocketAddress(); got.GetAddress() != "0.0.0.0" || got.GetPortValue() != 9901 {
-		t.Errorf("admin = %s:%d, want 0.0.0.0:9901", got.GetAddress(), got.GetPortValue())
+	vh := cm.HCM.GetRouteConfig().GetVirtualHosts()[0]
+	if vh.GetRequestBodyBufferLimit().GetValue() < minBody || cm.RequestBodyLimit != int64(vh.GetRequestBodyBufferLimit().GetValue()) {
+		t.Errorf("virtual host request_body_buffer_limit = %v (read as %d), want >= %d (it bounds the BUFFERED request body)",
+			vh.GetRequestBodyBufferLimit(), cm.RequestBodyLimit, minBody)
+	}
+	if got := b.GetAdmin().GetAddress().GetSocketAddress(); got.GetAddress() != "127.0.0.1" || got.GetPortValue() != 9901 {
+		t.Errorf("admin = %s:%d, want 127.0.0.1:9901 (the admin API has no authentication)", got.GetAddress(), got.GetPortValue())
 	}
 }
 
@@ -134,8 +146,10 @@ func TestContractExtProc(t *testing.T) {
 	if mt < 5*time.Second {
 		t.Errorf("message_timeout = %v, want >= 5s (multi-MB bodies, credential fetches)", mt)
 	}
-	if max := ep.GetMaxMessageTimeout().AsDuration(); max < mt {
-		t.Errorf("max_message_timeout = %v, want >= message_timeout %v", max, mt)
+	// tollgate never sends override_message_timeout (its own waits stop below
+	// message_timeout), so a max_message_timeout would be dead configuration.
+	if ep.GetMaxMessageTimeout() != nil {
+		t.Errorf("max_message_timeout = %v: tollgate sends no override_message_timeout", ep.GetMaxMessageTimeout().AsDuration())
 	}
 	if got := ep.GetGrpcService().GetEnvoyGrpc().GetClusterName(); got != "tollgate" {
 		t.Errorf("grpc cluster = %q, want tollgate", got)
@@ -161,6 +175,9 @@ func TestContractExtProc(t *testing.T) {
 	}
 	if got := c.GetPerConnectionBufferLimitBytes().GetValue(); got < minBody {
 		t.Errorf("cluster tollgate per_connection_buffer_limit_bytes = %d, want >= %d", got, minBody)
+	}
+	if !c.GetIgnoreHealthOnHostRemoval() {
+		t.Error("cluster tollgate keeps a pod removed from DNS until two health checks fail, beyond its drain delay")
 	}
 }
 

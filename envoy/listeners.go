@@ -22,9 +22,17 @@ type ConnectionManager struct {
 	Address  string
 	Port     uint32
 	// BufferLimit is the listener's per_connection_buffer_limit_bytes, or
-	// DefaultBufferLimit when unset. It bounds a BUFFERED body.
+	// DefaultBufferLimit when unset. It bounds a BUFFERED response body (and a request
+	// body, unless RequestBodyLimit says otherwise).
 	BufferLimit int64
-	HCM         *hcmv3.HttpConnectionManager
+	// RequestBodyLimit bounds a BUFFERED request body: the virtual host's
+	// request_body_buffer_limit (Envoy 1.36+); else min(per_request_buffer_limit_bytes,
+	// BufferLimit); else BufferLimit (route_components.proto, "Buffer limit precedence").
+	// It is read from the first virtual host of an inline route_config: the route a
+	// request matches before ext_proc runs is the catch-all, so only a virtual-host-wide
+	// limit applies to every request.
+	RequestBodyLimit int64
+	HCM              *hcmv3.HttpConnectionManager
 	// HTTPFilters are HCM's http_filters in order, AccessLogs its access_log entries.
 	HTTPFilters []Extension
 	AccessLogs  []Extension
@@ -69,6 +77,15 @@ func connectionManager(l *listenerv3.Listener, hcm *hcmv3.HttpConnectionManager)
 		BufferLimit: DefaultBufferLimit, HCM: hcm}
 	if v := l.GetPerConnectionBufferLimitBytes(); v != nil {
 		cm.BufferLimit = int64(v.GetValue())
+	}
+	cm.RequestBodyLimit = cm.BufferLimit
+	if vhs := hcm.GetRouteConfig().GetVirtualHosts(); len(vhs) > 0 {
+		switch vh := vhs[0]; {
+		case vh.GetRequestBodyBufferLimit() != nil:
+			cm.RequestBodyLimit = int64(vh.GetRequestBodyBufferLimit().GetValue())
+		case vh.GetPerRequestBufferLimitBytes() != nil: //nolint:staticcheck // still honoured by Envoy
+			cm.RequestBodyLimit = min(cm.BufferLimit, int64(vh.GetPerRequestBufferLimitBytes().GetValue())) //nolint:staticcheck
+		}
 	}
 	for _, hf := range hcm.GetHttpFilters() {
 		msg, err := unpack(hf.GetTypedConfig())

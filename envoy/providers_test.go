@@ -60,8 +60,8 @@ func TestEveryConfiguredProviderIsRouted(t *testing.T) {
 				if r.Cluster != name {
 					t.Errorf("route goes to cluster %q, want the provider's own cluster %q", r.Cluster, name)
 				}
-				if r.HostRewrite == "" {
-					t.Error("no host_rewrite_literal: the client's Host would reach the provider")
+				if r.UpstreamHost() == "" {
+					t.Error("no host_rewrite_literal or auto_host_rewrite: the client's Host would reach the provider")
 				}
 			})
 		}
@@ -74,7 +74,9 @@ func TestEveryConfiguredProviderIsRouted(t *testing.T) {
 }
 
 // A TLS provider's certificate check, SNI, Host header (which SigV4 signs) and endpoint
-// must all name the same host.
+// must all name the same host, written once: the cluster's address, which the route's
+// auto_host_rewrite makes the Host, auto_sni the server name and auto_san_validation the
+// name the certificate must carry.
 func TestTLSClustersAgreeOnHost(t *testing.T) {
 	b := loadShipped(t)
 	routes, err := envoy.ProviderRoutes(b)
@@ -90,8 +92,15 @@ func TestTLSClustersAgreeOnHost(t *testing.T) {
 			continue
 		}
 		tlsCount++
-		if r.SNI != r.Host || r.HostRewrite != r.Host {
-			t.Errorf("%s: sni %q, endpoint %q, host_rewrite_literal %q: want all equal", name, r.SNI, r.Host, r.HostRewrite)
+		if r.UpstreamSNI() != r.Host || r.UpstreamHost() != r.Host {
+			t.Errorf("%s: sni %q, endpoint %q, Host %q: want all equal", name, r.UpstreamSNI(), r.Host, r.UpstreamHost())
+		}
+		if !r.AutoHostRewrite || !r.AutoSNI || r.HostRewrite != "" || r.SNI != "" {
+			t.Errorf("%s: the host is written more than once (host_rewrite_literal %q, sni %q) or not derived (auto_host_rewrite %v, auto_sni %v)",
+				name, r.HostRewrite, r.SNI, r.AutoHostRewrite, r.AutoSNI)
+		}
+		if n := hostMentions(t, r.Host); n != 1 {
+			t.Errorf("%s: %s appears %d times in envoy.yaml (outside comments), want once", name, r.Host, n)
 		}
 		if r.Port != 443 {
 			t.Errorf("%s: TLS port %d, want 443", name, r.Port)
@@ -102,8 +111,8 @@ func TestTLSClustersAgreeOnHost(t *testing.T) {
 		for _, m := range ctx.GetCommonTlsContext().GetValidationContext().GetMatchTypedSubjectAltNames() {
 			sans = append(sans, m.GetMatcher().GetExact())
 		}
-		if !slices.Contains(sans, r.Host) {
-			t.Errorf("%s: certificate SAN matchers %v do not include %q", name, sans, r.Host)
+		if !slices.Contains(sans, r.Host) && !protocolOptions(t, c).GetUpstreamHttpProtocolOptions().GetAutoSanValidation() {
+			t.Errorf("%s: neither auto_san_validation nor a SAN matcher (%v) checks the certificate against %q", name, sans, r.Host)
 		}
 		if ctx.GetCommonTlsContext().GetValidationContext().GetTrustedCa() == nil {
 			t.Errorf("%s: no trusted_ca: the provider's certificate would not be verified", name)
@@ -121,4 +130,17 @@ func upstreamTLS(t *testing.T, c *clusterv3.Cluster) *tlsv3.UpstreamTlsContext {
 		t.Fatalf("cluster %s: %v", c.GetName(), err)
 	}
 	return ctx
+}
+
+// hostMentions counts the times host appears in envoy.yaml outside comments.
+func hostMentions(t *testing.T, host string) int {
+	t.Helper()
+	n := 0
+	for _, line := range strings.Split(string(envoy.ShippedYAML()), "\n") {
+		if i := strings.Index(line, "#"); i >= 0 {
+			line = line[:i]
+		}
+		n += strings.Count(line, host)
+	}
+	return n
 }

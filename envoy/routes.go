@@ -34,6 +34,8 @@ type RouteInfo struct {
 	// SNI is its server name (empty when TLS is false or no SNI is set).
 	TLS bool
 	SNI string
+	// Upstream holds what else decides the Host and SNI the provider sees (upstream.go).
+	Upstream
 }
 
 // Endpoint is the cluster endpoint as host:port.
@@ -137,5 +139,5 @@ func routeInfo(provider string, r *routev3.Route, clusters map[string]*clusterv3
 			info.TLS, info.SNI = true, tls.GetSni()
 		}
 	}
-	return info, nil
+	return info, info.Upstream.read(ra, c)
 }

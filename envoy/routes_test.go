@@ -20,7 +20,7 @@ func TestProviderRoutes(t *testing.T) {
 	}
 	want := map[string]envoy.RouteInfo{
 		"p1": {Provider: "p1", Route: "to-p1", Cluster: "p1", HostRewrite: "p1.example.com",
-			Host: "p1.example.com", Port: 443, TLS: true, SNI: "p1.example.com"},
+			Host: "p1.example.com", Port: 443, TLS: true, SNI: "p1.example.com", Upstream: envoy.Upstream{DNS: true}},
 		// matched with the deprecated exact_match and a differently-cased header name
 		"local": {Provider: "local", Route: "to-local", Cluster: "local", Host: "::1", Port: 8080},
 	}
@@ -97,6 +97,31 @@ func TestRouteInfoEndpoint(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.r.Endpoint(); got != tt.want {
 			t.Errorf("Endpoint() = %q, want %q", got, tt.want)
+		}
+	}
+}
+
+// TestUpstreamHostAndSNI: the Host and TLS server name a provider receives, from the
+// route's rewrite and the cluster's endpoint and auto_sni.
+func TestUpstreamHostAndSNI(t *testing.T) {
+	dns := envoy.RouteInfo{Host: "api.example.com", Port: 443, TLS: true, SNI: "sni.example.com", Upstream: envoy.Upstream{DNS: true}}
+	with := func(r envoy.RouteInfo, edit func(*envoy.RouteInfo)) envoy.RouteInfo { edit(&r); return r }
+	tests := []struct {
+		name      string
+		r         envoy.RouteInfo
+		host, sni string
+	}{
+		{"no rewrite keeps the client's Host", dns, "", "sni.example.com"},
+		{"literal", with(dns, func(r *envoy.RouteInfo) { r.HostRewrite = "lit.example.com:8443" }), "lit.example.com", "sni.example.com"},
+		{"auto: a DNS cluster's address", with(dns, func(r *envoy.RouteInfo) { r.AutoHostRewrite = true }), "api.example.com", "sni.example.com"},
+		{"auto: the endpoint's hostname", with(dns, func(r *envoy.RouteInfo) { r.AutoHostRewrite, r.EndpointHostname = true, "h.example.com" }), "h.example.com", "sni.example.com"},
+		{"auto on a static cluster without hostname", with(dns, func(r *envoy.RouteInfo) { r.AutoHostRewrite, r.DNS = true, false }), "", "sni.example.com"},
+		{"auto_sni follows Host", with(dns, func(r *envoy.RouteInfo) { r.HostRewrite, r.AutoSNI = "lit.example.com", true }), "lit.example.com", "lit.example.com"},
+		{"no TLS, no SNI", with(dns, func(r *envoy.RouteInfo) { r.TLS, r.AutoSNI = false, true }), "", ""},
+	}
+	for _, tc := range tests {
+		if h, s := tc.r.UpstreamHost(), tc.r.UpstreamSNI(); h != tc.host || s != tc.sni {
+			t.Errorf("%s: host %q sni %q, want %q %q", tc.name, h, s, tc.host, tc.sni)
 		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 // retry-after, instead of the process growing until the kernel kills it.
 type admission struct {
 	inflight atomic.Int64
-	// defaultLimit is used when the config sets none: a quarter of the memory limit.
+	// defaultLimit is used when the config sets none: an eighth of the memory limit.
 	defaultLimit int64
 	rejected     func(reason string)
 }
@@ -27,12 +27,16 @@ type admission struct {
 const unknownLengthReserve = 1 << 20
 
 // DefaultInflightBodyBytes is the default bound for a process whose memory limit is
-// memLimit (math.MaxInt64: none).
+// memLimit (math.MaxInt64: none): an eighth of it. A body costs about four times its size
+// while tollgate handles it — gRPC's receive buffers, the decoded message, the rewritten
+// body, the marshalled reply — so the process's peak RSS stays near half the limit
+// (BENCHMARKS.md "Admission control": 200 × 8 MB with 128 MiB in flight peaked at 507 MiB;
+// with 256 MiB at 0.87–1.0 GiB).
 func DefaultInflightBodyBytes(memLimit int64) int64 {
 	if memLimit <= 0 || memLimit == math.MaxInt64 {
 		return 1 << 30
 	}
-	return memLimit / 4
+	return memLimit / 8
 }
 
 func (a *admission) limit(configured int64) int64 {
@@ -78,9 +82,9 @@ func (st *stream) admitHeaders() *api.Error {
 		if err != nil || cl < 0 {
 			return api.Errorf(http.StatusBadRequest, "content-length %q is not a byte count", v)
 		}
-		if cl > st.rt.Limits().MaxRequestBody {
+		if max := st.maxBody(); cl > max {
 			return api.Errorf(http.StatusRequestEntityTooLarge,
-				"request body of %d bytes exceeds the gateway's limit of %d bytes", cl, st.rt.Limits().MaxRequestBody)
+				"request body of %d bytes exceeds the gateway's limit of %d bytes", cl, max)
 		}
 		n = cl
 	}
@@ -105,6 +109,15 @@ func (st *stream) overloaded() *api.Error {
 	st.retryAfter = "1"
 	return api.Errorf(http.StatusServiceUnavailable,
 		"the gateway is busy: too many request bytes in flight; retry shortly")
+}
+
+// maxBody is limits.max_request_body, held to the gRPC message limit set at start.
+func (st *stream) maxBody() int64 {
+	max := st.rt.Limits().MaxRequestBody
+	if c := st.srv.bodyCeiling; c > 0 && max > c {
+		max = c
+	}
+	return max
 }
 
 func firstValue(h http.Header, lowerKey string) string {

@@ -75,7 +75,7 @@ func newFixture(t testing.TB, configPath string) *fixture {
 }
 
 // serveFixture serves rt on 127.0.0.1 with the built-in price table and returns a
-// client to it. The gRPC server has serverOpts, by default (nil) the gateway's tap.
+// client to it (serveServer).
 func serveFixture(t testing.TB, rt *assembly.Runtime, reg *prometheus.Registry, m *metrics.Metrics, log *slog.Logger, logs *syncBuffer, serverOpts ...grpc.ServerOption) *fixture {
 	t.Helper()
 	table, err := pricing.NewTable(nil, nil)
@@ -84,6 +84,13 @@ func serveFixture(t testing.TB, rt *assembly.Runtime, reg *prometheus.Registry, 
 	}
 	srv := extproc.New(rt, extproc.Options{Metrics: m, Logger: log,
 		Prices: pricing.NewStore(table), Unpriced: pricing.NewWarnOnce(log)})
+	return serveServer(t, srv, reg, m, logs, serverOpts...)
+}
+
+// serveServer serves srv on 127.0.0.1 and returns a client to it. The gRPC server has
+// serverOpts, by default (nil) the gateway's tap and codec.
+func serveServer(t testing.TB, srv *extproc.Server, reg *prometheus.Registry, m *metrics.Metrics, logs *syncBuffer, serverOpts ...grpc.ServerOption) *fixture {
+	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

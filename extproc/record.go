@@ -35,6 +35,9 @@ func (st *stream) record(o *outcome) {
 	if o.skipped > 0 {
 		m.MeteringErrors.WithLabelValues(prov, "event_too_large").Add(float64(o.skipped))
 	}
+	if st.unmetered(o) {
+		m.UnmeteredResponses.WithLabelValues(prov, st.kind.String()).Inc()
+	}
 	u := o.usage
 	for _, t := range []struct {
 		typ string
@@ -67,9 +70,19 @@ func (st *stream) record(o *outcome) {
 	}
 }
 
+// unmetered reports whether a billable request succeeded without tollgate finding
+// usage it could read in the response: its cost is unknown, and it must show, never pass
+// as free. A stream cut short is counted as interrupted instead.
+func (st *stream) unmetered(o *outcome) bool {
+	return st.code >= 200 && st.code < 300 && !st.kind.CountsTokens() && !o.interrupted && !o.metered
+}
+
 func operationName(st *stream) string {
 	if st.kind.CountsTokens() {
 		return "count_tokens"
+	}
+	if st.kind.GoogleShaped() {
+		return "generate_content" // the GenAI conventions' name for Gemini's operation
 	}
 	return "chat"
 }

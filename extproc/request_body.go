@@ -29,9 +29,9 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 		return st.reject(&api.Error{Status: http.StatusUnauthorized, Message: "invalid or missing API key"})
 	}
 	body := b.Body
-	if int64(len(body)) > st.rt.Limits().MaxRequestBody {
+	if max := st.maxBody(); int64(len(body)) > max {
 		return st.reject(api.Errorf(http.StatusRequestEntityTooLarge,
-			"request body of %d bytes exceeds the gateway's limit of %d bytes", len(body), st.rt.Limits().MaxRequestBody))
+			"request body of %d bytes exceeds the gateway's limit of %d bytes", len(body), max))
 	}
 	if e := st.admitBody(len(body)); e != nil {
 		return st.reject(e)
@@ -49,24 +49,30 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 	if apiErr != nil {
 		return st.reject(apiErr)
 	}
+	st.requested = model
 	route, ok := st.rt.Router().Resolve(model)
 	if !ok {
-		return st.reject(api.Errorf(http.StatusNotFound, "model %q is not served by this gateway", model))
+		return st.unrouted(model)
 	}
 	st.route, st.prov, st.routed = route, st.rt.Provider(route.Provider), true
+	translated := st.translate()
 	// The top-level members come from the validating pass (top): no second scan of a
 	// body that may be megabytes long. gjson reads each value as it would in the body.
 	st.streamed = st.kind == api.BedrockInvokeStream || st.kind == api.VertexStreamRawPredict ||
-		gjson.ParseBytes(top.stream).Bool()
+		st.kind == api.GeminiStreamGenerateContent || gjson.ParseBytes(top.stream).Bool()
 	st.fastRequested = gjson.ParseBytes(top.speed).Str == "fast"
 
-	if st.kind == api.OpenAIChat && st.streamed && !gjson.GetBytes(top.streamOptions, "include_usage").Bool() {
+	if st.kind == api.OpenAIChat && !translated && st.streamed && !gjson.GetBytes(top.streamOptions, "include_usage").Bool() {
 		// Without it OpenAI streams no usage at all; the client then also gets the
 		// final usage chunk (choices: []), which every OpenAI client handles.
 		var err error
 		if body, err = sjson.SetBytes(body, "stream_options.include_usage", true); err != nil {
 			return st.reject(api.Errorf(http.StatusBadRequest, "cannot set stream_options: %v", err))
 		}
+	}
+
+	if refused := st.checkBudgets(model); refused != nil {
+		return refused
 	}
 
 	preq := provider.Request{
@@ -77,7 +83,7 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 	for _, k := range keys.CredentialHeaders {
 		delete(preq.Headers, k)
 	}
-	mut, err := st.prov.Prepare(st.ctx, &preq)
+	mut, err := provider.Prepare(st.ctx, st.prov, &preq)
 	if err != nil {
 		if st.ctx.Err() != nil {
 			return st.cancelled(err)
@@ -93,7 +99,9 @@ func (st *stream) onRequestBody(b *extprocv3.HttpBody) *extprocv3.ProcessingResp
 		mut.Body = body
 	}
 	st.phase = phaseForwarded
-	return st.requestMutation(b.Body, mut)
+	resp := st.requestMutation(b.Body, mut)
+	resp.DynamicMetadata = st.routeMetadata()
+	return resp
 }
 
 // cancelled answers a request whose ext_proc stream was cancelled while the provider

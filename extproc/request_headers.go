@@ -14,18 +14,30 @@ import (
 // body, which Envoy sends BUFFERED.
 func (st *stream) onRequestHeaders(h *extprocv3.HttpHeaders) *extprocv3.ProcessingResponse {
 	st.hdr = readRequestHeaders(h.Headers)
-	path, _ := api.SplitPath(st.hdr.path)
+	if resp := st.answerEarly(); resp != nil { // probes, two keys, upgrades (early.go)
+		return resp
+	}
+	path, query := api.SplitPath(st.hdr.path)
 	ep, ok := api.Classify(path)
+	if !ok && st.hdr.method == http.MethodPost {
+		ep, ok = api.ClassifyOther(path) // routed by its body's model (request_body.go)
+	}
 	st.endpoint, st.kind = ep, ep.Kind
 	if !ok {
 		return st.reject(api.Errorf(http.StatusNotFound, "tollgate does not serve %s %s", st.hdr.method, path))
 	}
 
+	if e := st.queryKey(query); e != nil {
+		return st.reject(e)
+	}
 	id, ok := st.rt.Keys().Authenticate(keys.FromHeaders(st.hdr.all))
 	if !ok {
 		return st.reject(&api.Error{Status: http.StatusUnauthorized, Message: "invalid or missing API key"})
 	}
 	st.identity, st.authenticated = id, true
+	if ep.Err != nil { // a path tollgate serves, with a part it refuses (a Gemini model)
+		return st.reject(ep.Err)
+	}
 
 	if ep.ListModels || ep.BedrockCatalog != "" {
 		if st.hdr.method != http.MethodGet {
@@ -37,7 +49,7 @@ func (st *stream) onRequestHeaders(h *extprocv3.HttpHeaders) *extprocv3.Processi
 		}
 		st.code = http.StatusOK
 		resp := immediate(http.StatusOK, "application/json", body, "tollgate_models")
-		st.finish(false)
+		resp.DynamicMetadata = st.finish(false)
 		return resp
 	}
 	if st.hdr.method != http.MethodPost {

@@ -213,13 +213,14 @@ func TestErrors(t *testing.T) {
 		{"json not an object", "POST", "/v1/chat/completions", []string{"x-api-key", aliceKey}, `["model"]`, 400, "openai", "object"},
 		{"duplicate model keys", "POST", "/v1/chat/completions", []string{"x-api-key", aliceKey}, `{"model":"gpt-4.1","messages":[],"model":"gpt-5.1"}`, 400, "openai", "more than one"},
 		{"escaped duplicate model key", "POST", "/v1/chat/completions", []string{"x-api-key", aliceKey}, `{"model":"gpt-4.1","mod\u0065l":"gpt-5.1"}`, 400, "openai", "more than one"},
-		{"unknown path", "POST", "/v1/embeddings", []string{"x-api-key", aliceKey}, `{"model":"gpt-4.1"}`, 404, "openai", "/v1/embeddings"},
-		{"unknown anthropic path", "POST", "/v1/complete", []string{"x-api-key", aliceKey}, `{"model":"claude-x"}`, 404, "anthropic", "/v1/complete"},
+		{"unknown path", "POST", "/api/embeddings", []string{"x-api-key", aliceKey}, `{"model":"gpt-4.1"}`, 404, "openai", "/api/embeddings"},
+		{"unknown anthropic path", "GET", "/v1/complete", []string{"x-api-key", aliceKey}, "", 404, "anthropic", "/v1/complete"},
 		{"wrong method", "GET", "/v1/messages", []string{"x-api-key", aliceKey}, "", 405, "anthropic", "POST"},
 		{"body over the limit", "POST", "/v1/chat/completions", []string{"x-api-key", aliceKey}, big, 413, "openai", "limit"},
 		{"empty body", "POST", "/v1/messages", []string{"x-api-key", aliceKey}, "", 400, "anthropic", "empty"},
 		{"wrong content type", "POST", "/v1/messages", []string{"x-api-key", aliceKey, "content-type", "text/plain"}, `{"model":"claude-x"}`, 415, "anthropic", "application/json"},
-		{"api mismatch", "POST", "/v1/messages", []string{"x-api-key", aliceKey}, `{"model":"gpt-4.1"}`, 400, "anthropic", "does not serve"},
+		{"api mismatch", "POST", "/v1/messages/count_tokens", []string{"x-api-key", aliceKey}, `{"model":"gpt-4.1"}`, 400, "anthropic", "does not serve"},
+		{"responses state on a messages provider", "POST", "/v1/responses", []string{"x-api-key", aliceKey}, `{"model":"claude-x","input":"hi","previous_response_id":"resp_1"}`, 400, "openai", "previous_response_id needs state stored at OpenAI"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

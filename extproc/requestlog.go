@@ -3,6 +3,7 @@ package extproc
 import (
 	"context"
 	"log/slog"
+	"time"
 )
 
 // logRequest writes the one structured line per request.
@@ -13,7 +14,7 @@ func (st *stream) logRequest(o *outcome) {
 		slog.String("key", st.identity.Name),
 		slog.String("team", st.identity.Team),
 		slog.String("api", st.kind.String()),
-		slog.String("model", st.route.Model),
+		slog.String("model", st.requested), // the route's model once routed, and also when no rule matched
 		slog.String("upstream_model", st.route.UpstreamModel),
 		slog.String("provider", st.route.Provider),
 		slog.Int("status", st.code),
@@ -22,7 +23,7 @@ func (st *stream) logRequest(o *outcome) {
 		slog.Int64("cache_read_tokens", u.CacheRead),
 		slog.Int64("cache_write_tokens", u.CacheWrite),
 		slog.Int64("reasoning_tokens", u.Reasoning),
-		slog.Duration("duration", o.duration),
+		slog.Float64("duration_ms", millis(o.duration)),
 	}
 	if o.priced {
 		attrs = append(attrs, slog.Float64("cost_usd", o.cost))
@@ -30,11 +31,9 @@ func (st *stream) logRequest(o *outcome) {
 		attrs = append(attrs, slog.Bool("unpriced", true))
 	}
 	if o.ttft > 0 {
-		attrs = append(attrs, slog.Duration("ttft", o.ttft))
+		attrs = append(attrs, slog.Float64("ttft_ms", millis(o.ttft)))
 	}
-	if v := st.hdr.all["x-claude-code-session-id"]; len(v) > 0 {
-		attrs = append(attrs, slog.String("claude_code_session_id", v[0]))
-	}
+	attrs = o.attr.logAttrs(attrs)
 	if o.interrupted {
 		attrs = append(attrs, slog.Bool("interrupted", true))
 	}
@@ -43,3 +42,7 @@ func (st *stream) logRequest(o *outcome) {
 	}
 	st.log.LogAttrs(context.Background(), slog.LevelInfo, "request", attrs...)
 }
+
+// millis is d in milliseconds, to the microsecond: the unit of Envoy's %DURATION%, which
+// a reader can take in at a glance (slog's JSON handler writes a Duration in nanoseconds).
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

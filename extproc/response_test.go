@@ -23,6 +23,10 @@ func requestFor(k api.Kind) (path, model string) {
 		return "/v1/chat/completions", "gpt-4.1"
 	case api.OpenAIResponses:
 		return "/v1/responses", "gpt-5.2"
+	case api.GeminiGenerateContent:
+		return "/v1beta/models/gemini-2.5-pro:generateContent", "gemini-2.5-pro"
+	case api.GeminiStreamGenerateContent:
+		return "/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse", "gemini-2.5-pro"
 	default:
 		return "/v1/messages", "claude-opus-4-7"
 	}
@@ -232,8 +236,8 @@ func TestMetricSumsAndLint(t *testing.T) {
 	}
 	sum := func(typ string) float64 {
 		var s float64
-		for _, m := range []string{"gpt-4.1", "gpt-5.2", "claude-opus-4-7"} {
-			for _, p := range []string{"openai", "anthropic"} {
+		for _, m := range []string{"gpt-4.1", "gpt-5.2", "claude-opus-4-7", "gemini-2.5-pro"} {
+			for _, p := range []string{"openai", "anthropic", "gemini"} {
 				s += testutil.ToFloat64(f.metrics.Tokens.WithLabelValues("platform", m, p, typ))
 			}
 		}

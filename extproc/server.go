@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/tap"
 
 	"github.com/tollgate/tollgate/internal/assembly"
+	"github.com/tollgate/tollgate/internal/budget"
 	"github.com/tollgate/tollgate/internal/config"
 	"github.com/tollgate/tollgate/internal/metrics"
 	"github.com/tollgate/tollgate/pricing"
@@ -37,6 +38,10 @@ type Server struct {
 	models  modelLabels
 	// admission bounds the request-body bytes in flight (admission.go).
 	admission admission
+	// bodyCeiling caps limits.max_request_body (Options.BodyCeiling).
+	bodyCeiling int64
+	// budgets is the process's rate-limit service (nil: none configured).
+	budgets atomic.Pointer[budget.Service]
 
 	// open counts streams in flight (for graceful shutdown and tests).
 	open sync.WaitGroup
@@ -54,13 +59,23 @@ type Options struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// MemoryLimit is the process's memory limit (memlimit.Configure); the default bound
-	// on request-body bytes in flight is a quarter of it. 0: none known.
+	// on request-body bytes in flight is an eighth of it. 0: none known.
 	MemoryLimit int64
+	// BodyCeiling is the largest request body the gRPC server was started to receive
+	// (limits.max_request_body at start; its message limit is fixed then). A reloaded
+	// limits.max_request_body above it is held to it, so a body between the two is a
+	// 413 in the client's shape rather than a gRPC error. 0: none.
+	BodyCeiling int64
+	// Budgets checks and charges the budgets of each request's config (its Runtime's
+	// Budgets); nil when no rate-limit service is configured: no budget is enforced.
+	Budgets *budget.Service
 }
 
 // New creates a Server serving rt until SetRuntime swaps it.
 func New(rt *assembly.Runtime, opts Options) *Server {
-	s := &Server{metrics: opts.Metrics, prices: opts.Prices, warn: opts.Unpriced, log: opts.Logger, now: opts.Now}
+	s := &Server{metrics: opts.Metrics, prices: opts.Prices, warn: opts.Unpriced, log: opts.Logger, now: opts.Now,
+		bodyCeiling: opts.BodyCeiling}
+	s.budgets.Store(opts.Budgets)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -78,6 +93,11 @@ func New(rt *assembly.Runtime, opts Options) *Server {
 // SetRuntime atomically swaps the config; streams in flight keep the one they started
 // with. The bodies tollgate answers itself are rendered here, once per Runtime.
 func (s *Server) SetRuntime(rt *assembly.Runtime) { s.runtime.Store(newSnapshot(rt, s.now())) }
+
+// SetBudgets sets the rate-limit service that checks and charges budgets, for a
+// gateway that dials it after the first config (a reload that adds a ratelimit
+// section); a request is charged on the service it was checked on.
+func (s *Server) SetBudgets(svc *budget.Service) { s.budgets.Store(svc) }
 
 // Runtime returns the current config.
 func (s *Server) Runtime() *assembly.Runtime { return s.runtime.Load().rt }
@@ -107,7 +127,7 @@ func (s *Server) Process(srv extprocv3.ExternalProcessor_ProcessServer) error {
 	defer func() { s.live.Add(-1); s.open.Done() }()
 
 	st := newStream(s, s.runtime.Load())
-	st.ctx = srv.Context()
+	st.ctx = srv.Context() // a budget check ends when Envoy drops the stream
 	defer st.close()
 	idle := config.Duration(st.rt.Limits().StreamIdleTimeout)
 	var bound recvBound

@@ -8,11 +8,13 @@ import (
 	"runtime/debug"
 	"time"
 
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/tollgate/tollgate/internal/assembly"
+	"github.com/tollgate/tollgate/internal/budget"
 	"github.com/tollgate/tollgate/internal/keys"
 	"github.com/tollgate/tollgate/internal/provider"
 	"github.com/tollgate/tollgate/internal/routing"
@@ -59,6 +61,13 @@ type stream struct {
 	// billed as fast unless the response reports the speed that served it.
 	fastRequested bool
 	routed        bool // a provider was chosen (labels are safe to use)
+	// budget is the request's budget accounting (budget.go): nil when no budget
+	// applies, or once charged.
+	budget *budget.Request
+
+	// requested is the model the client asked for, once read, routed or not: the log
+	// line carries it even when no rule matched (labels never do).
+	requested string
 
 	// Response side.
 	resp  response
@@ -164,19 +173,23 @@ func (st *stream) handle(req *extprocv3.ProcessingRequest) (*extprocv3.Processin
 }
 
 // reject answers the client with an error in its own API's shape, and records it.
-func (st *stream) reject(e *api.Error) *extprocv3.ProcessingResponse {
+func (st *stream) reject(e *api.Error) *extprocv3.ProcessingResponse { return st.rejectWith(e) }
+
+// rejectWith is reject with more headers on the reply (retry-after).
+func (st *stream) rejectWith(e *api.Error, headers ...*corev3.HeaderValueOption) *extprocv3.ProcessingResponse {
 	st.code = e.Status
 	kind := st.kind
 	if kind == api.Unknown && st.endpoint.Kind == api.Unknown {
 		kind = guessKind(st.hdr.path)
 	}
-	resp := immediate(e.Status, "application/json", e.Body(kind), "tollgate_"+http.StatusText(e.Status))
 	if st.retryAfter != "" {
-		h := resp.GetImmediateResponse().Headers
-		h.SetHeaders = append(h.SetHeaders, setHeader("retry-after", st.retryAfter))
+		headers = append(headers, setHeader("retry-after", st.retryAfter))
 	}
+	resp := immediate(e.Status, "application/json", e.Body(kind), "tollgate_"+http.StatusText(e.Status), headers...)
 	st.release()
-	st.finish(false)
+	// The local reply's access log line gets what is known of the request (team, model,
+	// provider): Envoy applies an immediate_response's dynamic_metadata (finish.go).
+	resp.DynamicMetadata = st.finish(false)
 	return resp
 }
 

@@ -27,6 +27,7 @@ import (
 	"github.com/tollgate/tollgate/admin"
 	"github.com/tollgate/tollgate/extproc"
 	"github.com/tollgate/tollgate/internal/assembly"
+	"github.com/tollgate/tollgate/internal/budget"
 	"github.com/tollgate/tollgate/internal/config"
 	"github.com/tollgate/tollgate/internal/metrics"
 	"github.com/tollgate/tollgate/internal/provider"
@@ -67,13 +68,19 @@ type Gateway struct {
 	reloadMu sync.Mutex
 	loaded   *config.Loaded
 	fileSum  [32]byte
+	// started is the config tollgate started with: the one its restart-only settings
+	// (config.RestartOnly) come from.
+	started *config.Loaded
 	// assembler builds each load's providers and credential sources, reusing those whose
 	// settings did not change.
 	assembler *assembly.Assembler
 
 	prices    *pricing.Store
 	refresher *pricing.Refresher
-	priceURL  string
+
+	// budgets is the rate-limit service, dialled with ratelimit's settings (budgets.go).
+	budgets   *budget.Service
+	ratelimit config.Ratelimit
 }
 
 // New loads the config and binds both listeners; Serve starts serving.
@@ -92,6 +99,9 @@ func New(opts Options) (*Gateway, error) {
 		OnCredentialError: func(p string) {
 			g.metrics.CredentialErrors.WithLabelValues(p).Inc()
 		},
+		OnBetaDropped: func(p, beta string) {
+			g.metrics.BetasDropped.WithLabelValues(p, beta).Inc()
+		},
 	})
 	loaded, rt, sum, err := g.build(nil)
 	if err != nil {
@@ -102,8 +112,10 @@ func New(opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g.commit(loaded, sum)
+	g.started = loaded
 	g.server = extproc.New(rt, extproc.Options{Metrics: g.metrics, Logger: g.log, Now: opts.Now,
-		Prices: g.prices, Unpriced: pricing.NewWarnOnce(g.log), MemoryLimit: opts.MemoryLimit})
+		Prices: g.prices, Unpriced: pricing.NewWarnOnce(g.log), MemoryLimit: opts.MemoryLimit,
+		BodyCeiling: loaded.Limits.MaxRequestBody})
 
 	creds, err := serverCredentials(loaded.Server.TLS, g.log)
 	if err != nil {
@@ -147,6 +159,11 @@ func New(opts Options) (*Gateway, error) {
 		ao.Reload = func(context.Context) error { return g.Reload() }
 	}
 	g.admin = &http.Server{Handler: admin.Handler(ao), ReadHeaderTimeout: 10 * time.Second}
+	if err := g.dialBudgets(loaded); err != nil {
+		g.lis.Close()
+		g.adminLis.Close()
+		return nil, err
+	}
 	return g, nil
 }
 
@@ -170,9 +187,11 @@ func (g *Gateway) Metrics() *metrics.Metrics { return g.metrics }
 // Registry is the metrics registry.
 func (g *Gateway) Registry() *prometheus.Registry { return g.reg }
 
-// Serve serves until ctx is done, then shuts down gracefully: health turns NOT_SERVING,
-// no new streams are accepted, open streams get server.shutdown_grace to finish (the
-// rest are cut and counted as interrupted). It returns nil after a clean shutdown.
+// Serve serves until ctx is done, then shuts down gracefully: /readyz fails and health
+// turns NOT_SERVING at once, new streams are still accepted for server.drain_delay (so
+// that Envoy and Kubernetes stop sending them first), then no new streams are accepted
+// and open streams get server.shutdown_grace to finish (the rest are cut and counted as
+// interrupted). It returns nil after a clean shutdown.
 func (g *Gateway) Serve(ctx context.Context) error {
 	errc := make(chan error, 2)
 	go func() { errc <- g.grpc.Serve(g.lis) }()
@@ -206,7 +225,14 @@ func (g *Gateway) Serve(ctx context.Context) error {
 func (g *Gateway) shutdown() {
 	g.ready.Store(false)
 	g.health.Shutdown()
-	grace := config.Duration(g.currentLoaded().Server.ShutdownGrace)
+	cfg := g.currentLoaded()
+	if drain := config.Duration(cfg.Server.DrainDelay); drain > 0 {
+		// Whoever routes to tollgate learns it is going (readiness, health checks, DNS)
+		// only after a while; until then new streams keep coming, and each must be served.
+		g.log.Info("draining: not ready, still serving new streams", "drain_delay", drain, "open_streams", g.server.Open())
+		time.Sleep(drain)
+	}
+	grace := config.Duration(cfg.Server.ShutdownGrace)
 	g.log.Info("shutting down", "open_streams", g.server.Open(), "grace", grace)
 	done := make(chan struct{})
 	go func() { g.grpc.GracefulStop(); close(done) }()
@@ -220,6 +246,10 @@ func (g *Gateway) shutdown() {
 	// Cut streams record themselves as they unwind.
 	wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	_ = g.server.Wait(wctx)
+	cancel()
+	// Their charges are queued now: send them.
+	bctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	g.closeBudgets(bctx)
 	cancel()
 	actx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	_ = g.admin.Shutdown(actx)

@@ -34,6 +34,7 @@ models:
     provider: anthropic
 server:
   shutdown_grace: 3s
+  drain_delay: 0s
 `
 
 // logBuffer is a concurrency-safe log sink.
@@ -51,6 +52,7 @@ func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l
 
 func start(t *testing.T, cfg string) (*Gateway, string, *logBuffer, context.CancelFunc, chan error) {
 	t.Helper()
+	cfg = noDrain(cfg)
 	path := filepath.Join(t.TempDir(), "tollgate.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -67,6 +69,19 @@ func start(t *testing.T, cfg string) (*Gateway, string, *logBuffer, context.Canc
 	t.Cleanup(func() { cancel(); <-done })
 	waitFor(t, func() bool { return g.ready.Load() })
 	return g, path, logs, cancel, done
+}
+
+// noDrain sets server.drain_delay to 0s unless cfg sets it: a test that stops its
+// gateway has no load balancer to drain toward.
+func noDrain(cfg string) string {
+	switch {
+	case strings.Contains(cfg, "drain_delay:"):
+		return cfg
+	case strings.Contains(cfg, "\nserver:\n"):
+		return strings.Replace(cfg, "\nserver:\n", "\nserver:\n  drain_delay: 0s\n", 1)
+	default:
+		return cfg + "\nserver:\n  drain_delay: 0s\n"
+	}
 }
 
 func waitFor(t *testing.T, cond func() bool) {

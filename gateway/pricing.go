@@ -40,16 +40,13 @@ func (g *Gateway) setupPricing(l *config.Loaded) error {
 		Logger:     g.log,
 		Registerer: g.reg,
 	})
-	g.priceURL = l.Pricing.URL
 	return err
 }
 
 // reloadPricing applies a reloaded config's overrides. The price source itself is fixed
-// for the life of the process.
+// for the life of the process (pricing.url, refresh and timeout are restart-only; Reload
+// warns when they change).
 func (g *Gateway) reloadPricing(l *config.Loaded) error {
-	if l.Pricing.URL != g.priceURL {
-		g.log.Warn("pricing.url changed; it takes effect at the next restart", "running", g.priceURL)
-	}
 	return g.refresher.SetOverrides(overrides(l))
 }
 

@@ -31,6 +31,7 @@ func (g *Gateway) build(prev *assembly.Runtime) (*config.Loaded, *assembly.Runti
 }
 
 func (g *Gateway) commit(l *config.Loaded, sum [32]byte) {
+	g.budgetsCommitted(g.loaded, l)
 	g.loaded, g.fileSum = l, sum
 	g.metrics.ReloadSuccess.Set(1)
 	g.metrics.ReloadTimestamp.SetToCurrentTime()
@@ -64,6 +65,15 @@ func (g *Gateway) Reload() error {
 		g.metrics.ReloadSuccess.Set(0)
 		g.log.Error("config reload failed; keeping the running config", "config", g.opts.ConfigPath, "err", err)
 		return err
+	}
+	if err := g.dialBudgets(l); err != nil {
+		g.metrics.ReloadSuccess.Set(0)
+		g.log.Error("config reload failed; keeping the running config", "config", g.opts.ConfigPath, "err", err)
+		return err
+	}
+	for _, c := range config.RestartOnlyChanges(&g.started.File, &l.File) {
+		g.log.Warn("config reload: a setting read only at start changed; the running value stays until the next restart",
+			"config", g.opts.ConfigPath, "change", c)
 	}
 	g.server.SetRuntime(rt)
 	g.commit(l, sum)

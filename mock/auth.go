@@ -54,10 +54,16 @@ func All(checks ...Auth) Auth {
 	}
 }
 
-// NoClientKeys requires that none of keys appears in any request header: the gateway
-// must strip the client's key before it forwards a request.
+// NoClientKeys requires that none of keys appears in any request header or in the
+// query (Gemini clients may send theirs as ?key=): the gateway must strip the client's
+// key before it forwards a request.
 func NoClientKeys(keys ...string) Auth {
 	return func(r *http.Request, _ []byte) error {
+		for _, k := range keys {
+			if k != "" && (strings.Contains(r.URL.RawQuery, k) || strings.Contains(r.URL.Query().Encode(), k)) {
+				return fmt.Errorf("the client's key arrived in the query")
+			}
+		}
 		for name, vs := range r.Header {
 			for _, v := range vs {
 				for _, k := range keys {
@@ -92,6 +98,11 @@ func OpenAIAuth(key string) Auth {
 	return HeaderAuth("authorization", "Bearer "+key, "x-api-key", "api-key")
 }
 func AzureAuth(key string) Auth { return HeaderAuth("api-key", key, "authorization", "x-api-key") }
+
+// GeminiAuth checks x-goog-api-key (the Gemini API).
+func GeminiAuth(key string) Auth {
+	return HeaderAuth("x-goog-api-key", key, "authorization", "x-api-key", "api-key")
+}
 
 // BearerAuth checks an OAuth bearer token (Vertex).
 func BearerAuth(token string) Auth {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/tidwall/gjson"
 )
 
@@ -34,6 +33,8 @@ type BedrockOptions struct {
 	// Invoke answers /model/{id}/invoke, Stream /model/{id}/invoke-with-response-stream
 	// (an AWS event stream, see BedrockStream), CountTokens /model/{id}/count-tokens.
 	Invoke, Stream, CountTokens *Fixture
+	// Betas refuse the body's anthropic_beta flags and beta fields Bedrock would.
+	Betas BetaRules
 	// ClientKeys, Chunk, Pace and Logger are as in ProviderOptions.
 	ClientKeys []string
 	Chunk      int
@@ -49,13 +50,12 @@ type BedrockOptions struct {
 type Bedrock struct {
 	*Provider
 	opts     BedrockOptions
-	signer   *v4.Signer
 	verified atomic.Int64
 }
 
 // NewBedrock starts a fake Bedrock runtime on 127.0.0.1.
 func NewBedrock(o BedrockOptions) *Bedrock {
-	b := &Bedrock{opts: o, signer: v4.NewSigner()}
+	b := &Bedrock{opts: o}
 	routes := map[string]Route{}
 	for _, m := range o.Models {
 		routes["/model/"+m+"/invoke"] = Route{JSON: o.Invoke}
@@ -91,9 +91,12 @@ func (b *Bedrock) checkRequest(r *http.Request, body []byte) error {
 		if err != nil {
 			return fmt.Errorf("count-tokens input.invokeModel.body is not base64: %v", err)
 		}
-		return checkInvokeBody(raw)
+		body = raw
 	}
-	return checkInvokeBody(body)
+	if err := checkInvokeBody(body); err != nil {
+		return err
+	}
+	return b.opts.Betas.check(bodyBetas(body), body)
 }
 
 // checkInvokeBody checks an InvokeModel body for an Anthropic model.

@@ -35,6 +35,7 @@ type request struct {
 	body    []byte
 	model   string
 	stream  bool
+	sse     bool // ?alt=sse (Gemini): stream as server-sent events, not a JSON array
 	seq     uint64
 	created int64
 	usage   usage.Usage
@@ -60,6 +61,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rt, ok := endpoints[r.URL.Path]
+	pathModel := ""
+	if !ok {
+		rt, pathModel, ok = modelEndpoint(r.URL.Path)
+	}
 	if !ok {
 		writeError(w, headerKind(r.Header), api.Errorf(http.StatusNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 		return
@@ -68,12 +73,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, rt.kind, methodNotAllowed(w, r, http.MethodPost))
 		return
 	}
-	if e := h.authenticate(rt.kind, r.Header); e != nil {
+	if e := h.authenticate(rt.kind, r); e != nil {
 		h.log.DebugContext(r.Context(), "mock request rejected", "path", r.URL.Path, "status", e.Status)
 		writeError(w, rt.kind, e)
 		return
 	}
-	req, e := h.parse(rt.kind, w, r)
+	req, e := h.parse(rt.kind, pathModel, w, r)
 	if e != nil {
 		h.log.DebugContext(r.Context(), "mock request rejected", "path", r.URL.Path, "status", e.Status, "error", e.Message)
 		writeError(w, rt.kind, e)
@@ -88,8 +93,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"aborted", s.err != nil)
 }
 
-// parse reads and checks the body of a POST to an API endpoint.
-func (h *Handler) parse(kind api.Kind, w http.ResponseWriter, r *http.Request) (*request, *api.Error) {
+// parse reads and checks the body of a POST to an API endpoint; pathModel is the model
+// a path names (Gemini), which the body then does not.
+func (h *Handler) parse(kind api.Kind, pathModel string, w http.ResponseWriter, r *http.Request) (*request, *api.Error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
@@ -101,6 +107,9 @@ func (h *Handler) parse(kind api.Kind, w http.ResponseWriter, r *http.Request) (
 		return nil, api.Errorf(http.StatusBadRequest, "request body is not a valid JSON object")
 	}
 	model := gjson.GetBytes(body, "model")
+	if pathModel != "" {
+		model = gjson.Result{Type: gjson.String, Str: pathModel}
+	}
 	if model.Type != gjson.String || model.Str == "" {
 		return nil, api.Errorf(http.StatusBadRequest, "model: field required (a non-empty string)")
 	}
@@ -108,7 +117,8 @@ func (h *Handler) parse(kind api.Kind, w http.ResponseWriter, r *http.Request) (
 		kind:    kind,
 		body:    body,
 		model:   model.Str,
-		stream:  gjson.GetBytes(body, "stream").Bool(),
+		stream:  gjson.GetBytes(body, "stream").Bool() || kind == api.GeminiStreamGenerateContent,
+		sse:     r.URL.Query().Get("alt") == "sse",
 		seq:     h.seq.Add(1),
 		created: h.now().Unix(),
 		usage:   ExpectedUsage(kind.String(), body, h.opts),
@@ -116,11 +126,18 @@ func (h *Handler) parse(kind api.Kind, w http.ResponseWriter, r *http.Request) (
 }
 
 // authenticate checks the request carries a credential (x-api-key or a bearer token for
-// the Anthropic APIs, a bearer token for the OpenAI ones) and that it is Options.Key
-// when that is set. The key itself is never logged or echoed.
-func (h *Handler) authenticate(kind api.Kind, hdr http.Header) *api.Error {
-	key := credential(kind, hdr)
+// the Anthropic APIs, a bearer token for the OpenAI ones, x-goog-api-key, ?key= or a
+// bearer token for Gemini's) and that it is Options.Key when that is set. The key itself
+// is never logged or echoed.
+func (h *Handler) authenticate(kind api.Kind, r *http.Request) *api.Error {
+	key := credential(kind, r.Header)
+	if kind.GoogleShaped() {
+		key = googleCredential(r)
+	}
 	if key == "" {
+		if kind.GoogleShaped() {
+			return api.Errorf(http.StatusUnauthorized, "API key not valid: pass it in x-goog-api-key or ?key=")
+		}
 		if kind.AnthropicShaped() {
 			return api.Errorf(http.StatusUnauthorized, "x-api-key header is required")
 		}
@@ -128,6 +145,9 @@ func (h *Handler) authenticate(kind api.Kind, hdr http.Header) *api.Error {
 			"you didn't provide an API key: pass it in the Authorization header as 'Bearer YOUR_KEY'")
 	}
 	if h.opts.Key != "" && subtle.ConstantTimeCompare([]byte(key), []byte(h.opts.Key)) != 1 {
+		if kind.GoogleShaped() {
+			return api.Errorf(http.StatusUnauthorized, "API key not valid. Please pass a valid API key.")
+		}
 		if kind.AnthropicShaped() {
 			return api.Errorf(http.StatusUnauthorized, "invalid x-api-key")
 		}

@@ -75,7 +75,7 @@ func readSSE(t *testing.T, r io.Reader) []sseEvent {
 		if err != nil && !errors.Is(err, io.EOF) {
 			t.Fatalf("reading stream: %v", err)
 		}
-		line = strings.TrimSuffix(line, "\n")
+		line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r") // Gemini ends lines in CRLF
 		switch {
 		case line == "":
 			out = append(out, cur)

@@ -46,7 +46,7 @@ func (h *Handler) models(w http.ResponseWriter, r *http.Request) {
 		writeError(w, kind, methodNotAllowed(w, r, http.MethodGet))
 		return
 	}
-	if e := h.authenticate(kind, r.Header); e != nil {
+	if e := h.authenticate(kind, r); e != nil {
 		writeError(w, kind, e)
 		return
 	}

@@ -17,7 +17,7 @@ type (
 		Error             *struct{}       `json:"error"`
 		IncompleteDetails *struct{}       `json:"incomplete_details"`
 		Model             string          `json:"model"`
-		Output            []responseItem  `json:"output"`
+		Output            []any           `json:"output"` // responseItem, compactionItem
 		ParallelToolCalls bool            `json:"parallel_tool_calls"`
 		ToolChoice        string          `json:"tool_choice"`
 		Tools             []struct{}      `json:"tools"`
@@ -64,10 +64,10 @@ type (
 		Response *responseObject `json:"response"`
 	}
 	responseItemEvent struct {
-		Type        string        `json:"type"`
-		Sequence    int           `json:"sequence_number"`
-		OutputIndex int           `json:"output_index"`
-		Item        *responseItem `json:"item"`
+		Type        string `json:"type"`
+		Sequence    int    `json:"sequence_number"`
+		OutputIndex int    `json:"output_index"`
+		Item        any    `json:"item"` // *responseItem, *compactionItem
 	}
 	responsePartEvent struct {
 		Type         string        `json:"type"`
@@ -122,7 +122,7 @@ func (h *Handler) openAIResponses(s *writer, req *request) {
 		CreatedAt:         req.created,
 		Status:            "completed",
 		Model:             req.model,
-		Output:            []responseItem{item},
+		Output:            []any{&item},
 		ParallelToolCalls: true,
 		ToolChoice:        "auto",
 		Tools:             none,
@@ -132,6 +132,13 @@ func (h *Handler) openAIResponses(s *writer, req *request) {
 		Usage:             responsesUsageOf(req.usage),
 	}
 	resp.Text.Format.Type = "text"
+	var compaction *compactionItem // before the message when context_management asks for it
+	if wantsCompaction(req.body) {
+		c := newCompactionItem(req.seq)
+		compaction = &c
+		resp.Output = []any{compaction, &item}
+	}
+	msgIndex := len(resp.Output) - 1
 	if !req.stream {
 		s.json(resp)
 		return
@@ -143,7 +150,7 @@ func (h *Handler) openAIResponses(s *writer, req *request) {
 		seq++
 	}
 	started := *resp
-	started.Status, started.Output, started.Usage = "in_progress", []responseItem{}, nil
+	started.Status, started.Output, started.Usage = "in_progress", []any{}, nil
 	openItem := item
 	openItem.Status, openItem.Content = "in_progress", []responsePart{}
 	openPart := part
@@ -152,9 +159,13 @@ func (h *Handler) openAIResponses(s *writer, req *request) {
 	s.startStream()
 	emit("response.created", responseLifecycleEvent{"response.created", seq, &started})
 	emit("response.in_progress", responseLifecycleEvent{"response.in_progress", seq, &started})
-	emit("response.output_item.added", responseItemEvent{"response.output_item.added", seq, 0, &openItem})
-	emit("response.content_part.added", responsePartEvent{"response.content_part.added", seq, item.ID, 0, 0, &openPart})
-	delta := responseTextEvent{Type: "response.output_text.delta", ItemID: item.ID, Logprobs: none}
+	if compaction != nil {
+		emit("response.output_item.added", responseItemEvent{"response.output_item.added", seq, 0, compaction})
+		emit("response.output_item.done", responseItemEvent{"response.output_item.done", seq, 0, compaction})
+	}
+	emit("response.output_item.added", responseItemEvent{"response.output_item.added", seq, msgIndex, &openItem})
+	emit("response.content_part.added", responsePartEvent{"response.content_part.added", seq, item.ID, msgIndex, 0, &openPart})
+	delta := responseTextEvent{Type: "response.output_text.delta", ItemID: item.ID, OutputIndex: msgIndex, Logprobs: none}
 	for i := 0; i < int(req.usage.Output) && s.err == nil; i++ {
 		s.wait(h.opts.ChunkDelay)
 		word := replyWord(i)
@@ -162,8 +173,8 @@ func (h *Handler) openAIResponses(s *writer, req *request) {
 		emit(delta.Type, delta)
 	}
 	emit("response.output_text.done", responseTextEvent{Type: "response.output_text.done", Sequence: seq,
-		ItemID: item.ID, Text: &text, Logprobs: none})
-	emit("response.content_part.done", responsePartEvent{"response.content_part.done", seq, item.ID, 0, 0, &part})
-	emit("response.output_item.done", responseItemEvent{"response.output_item.done", seq, 0, &item})
+		ItemID: item.ID, OutputIndex: msgIndex, Text: &text, Logprobs: none})
+	emit("response.content_part.done", responsePartEvent{"response.content_part.done", seq, item.ID, msgIndex, 0, &part})
+	emit("response.output_item.done", responseItemEvent{"response.output_item.done", seq, msgIndex, &item})
 	emit("response.completed", responseLifecycleEvent{"response.completed", seq, resp})
 }

@@ -23,6 +23,18 @@ type wireCase struct {
 	path string
 	hdr  map[string]string
 	body string
+	// streamPath, when set, is the path of the streaming call (Gemini streams by path,
+	// not by a body field).
+	streamPath string
+	streamKind api.Kind
+}
+
+// streaming is the path, body and API kind of the case's streaming request.
+func (wc wireCase) streaming() (path, body string, kind api.Kind) {
+	if wc.streamPath != "" {
+		return wc.streamPath, wc.body, wc.streamKind
+	}
+	return wc.path, streamBody(wc.body), wc.kind
 }
 
 func wireCases() map[string]wireCase {
@@ -30,11 +42,18 @@ func wireCases() map[string]wireCase {
 	bearer := map[string]string{"Authorization": "Bearer " + testKey}
 	return map[string]wireCase{
 		"anthropic": {api.AnthropicMessages, "/v1/messages", anthropicHdr,
-			`{"model":"claude-x","max_tokens":64,"system":[{"type":"text","text":"Be brief.","cache_control":{"type":"ephemeral"}}],"messages":[{"role":"user","content":"hello there"}]}`},
+			`{"model":"claude-x","max_tokens":64,"system":[{"type":"text","text":"Be brief.","cache_control":{"type":"ephemeral"}}],"messages":[{"role":"user","content":"hello there"}]}`, "", 0},
 		"chat": {api.OpenAIChat, "/v1/chat/completions", bearer,
-			`{"model":"gpt-x","messages":[{"role":"user","content":"hello there"}],"stream_options":{"include_usage":true}}`},
+			`{"model":"gpt-x","messages":[{"role":"user","content":"hello there"}],"stream_options":{"include_usage":true}}`, "", 0},
 		"responses": {api.OpenAIResponses, "/v1/responses", bearer,
-			`{"model":"gpt-x","input":"hello there"}`},
+			`{"model":"gpt-x","input":"hello there"}`, "", 0},
+		"responses compaction": {api.OpenAIResponses, "/v1/responses", bearer,
+			`{"model":"gpt-x","input":[{"type":"compaction","encrypted_content":"b2xk"},{"role":"user","content":"go on"}],"context_management":[{"type":"compaction","compact_threshold":1000}]}`, "", 0},
+		"compact": {api.OpenAIResponsesOther, "/v1/responses/compact", bearer,
+			`{"model":"gpt-x","instructions":"be brief","input":[{"role":"user","content":"hello there"},{"role":"assistant","content":"hi"}]}`, "", 0},
+		"gemini": {api.GeminiGenerateContent, "/v1beta/models/gemini-x:generateContent", map[string]string{"x-goog-api-key": testKey},
+			`{"contents":[{"role":"user","parts":[{"text":"hello there"}]}],"systemInstruction":{"parts":[{"text":"Be brief."}]},"cachedContent":"cachedContents/c1","generationConfig":{"thinkingConfig":{"includeThoughts":true}}}`,
+			"/v1beta/models/gemini-x:streamGenerateContent?alt=sse", api.GeminiStreamGenerateContent},
 	}
 }
 
@@ -49,17 +68,20 @@ func TestWireUsageMatchesExtractor(t *testing.T) {
 	for name, wc := range wireCases() {
 		for _, stream := range []bool{false, true} {
 			t.Run(name+map[bool]string{false: "", true: " stream"}[stream], func(t *testing.T) {
-				body := wc.body
+				if stream && wc.path == "/v1/responses/compact" {
+					t.Skip("compact answers are never streamed")
+				}
+				path, body, kind := wc.path, wc.body, wc.kind
 				if stream {
-					body = streamBody(body)
+					path, body, kind = wc.streaming()
 				} else {
 					body = strings.Replace(body, `,"stream_options":{"include_usage":true}`, "", 1)
 				}
-				resp := send(t, http.MethodPost, srv.URL, wc.path, body, wc.hdr)
+				resp := send(t, http.MethodPost, srv.URL, path, body, wc.hdr)
 				if resp.StatusCode != http.StatusOK {
 					t.Fatalf("status %d", resp.StatusCode)
 				}
-				ex := usage.NewExtractor(wc.kind)
+				ex := usage.NewExtractor(kind)
 				if stream {
 					if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
 						t.Errorf("content-type %q", ct)
@@ -74,7 +96,7 @@ func TestWireUsageMatchesExtractor(t *testing.T) {
 					}
 					ex.Body(b)
 				}
-				assertUsage(t, ex.Usage(), ExpectedUsage(wc.kind.String(), []byte(body), opts))
+				assertUsage(t, ex.Usage(), ExpectedUsage(kind.String(), []byte(body), opts))
 			})
 		}
 	}
@@ -135,6 +157,9 @@ func TestChatWireFraming(t *testing.T) {
 // client goes away. The bound on the wait only guards against a hang.
 func TestCancelMidStream(t *testing.T) {
 	for name, wc := range wireCases() {
+		if wc.path == "/v1/responses/compact" {
+			continue // never streamed: nothing to cancel mid-stream
+		}
 		t.Run(name, func(t *testing.T) {
 			h := New(Options{ChunkDelay: time.Hour}, slog.New(slog.DiscardHandler))
 			returned := make(chan struct{})
@@ -145,7 +170,8 @@ func TestCancelMidStream(t *testing.T) {
 			defer srv.Close()
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+wc.path, strings.NewReader(streamBody(wc.body)))
+			path, body, _ := wc.streaming()
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+path, strings.NewReader(body))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -18,14 +18,20 @@ var (
 
 // ExpectedUsage is the usage the mock reports for a request body sent to the API named
 // apiName, one of the api.Kind names: "anthropic_messages", "anthropic_count_tokens",
-// "openai_chat" or "openai_responses" (any other name yields zero usage).
+// "openai_chat", "openai_responses", "gemini_generate_content",
+// "gemini_stream_generate_content" or "gemini_count_tokens" (any other name yields zero
+// usage).
 //
 // The prompt size P is the sum of the raw JSON lengths of the prompt fields (Anthropic:
 // system, messages, tools; Chat Completions: messages, tools; Responses: instructions,
-// input, tools) and the total input is I = max(1, ceil(P/4)). Output is opts.Words (or
-// DefaultWords). For Anthropic Messages, when the body contains "cache_control" anywhere,
-// CacheRead = I/2 and CacheWrite = I/4 (integer division) and Input is the rest; the write
-// is all one-hour cache when a "ttl": "1h" appears, else all 5-minute cache. Count-tokens
+// input, tools; Gemini: contents, systemInstruction, tools, and for countTokens the same
+// inside generateContentRequest) and the total input is I = max(1, ceil(P/4)). Output
+// is opts.Words (or DefaultWords). For Anthropic Messages, when the body contains
+// "cache_control" anywhere, CacheRead = I/2 and CacheWrite = I/4 (integer division) and
+// Input is the rest; the write is all one-hour cache when a "ttl": "1h" appears, else all
+// 5-minute cache. For Gemini, a top-level "cachedContent" string makes CacheRead = I/2
+// (Input the rest), and a generationConfig.thinkingConfig object (without
+// "thinkingBudget": 0) makes Reasoning = ceil(Words/2), added to Output. Count-tokens
 // reports Input = I alone. OpenAI usage never has cached or reasoning tokens.
 func ExpectedUsage(apiName string, body []byte, opts Options) usage.Usage {
 	fields, ok := promptFields[apiName]
@@ -37,6 +43,9 @@ func ExpectedUsage(apiName string, body []byte, opts Options) usage.Usage {
 		n += int64(len(r.Raw))
 	}
 	total := max(1, (n+3)/4)
+	if strings.HasPrefix(apiName, "gemini_") {
+		return geminiExpected(apiName, body, total, opts.words())
+	}
 	if apiName == api.AnthropicCountTokens.String() {
 		return usage.Usage{Input: total}
 	}

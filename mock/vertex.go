@@ -27,6 +27,13 @@ type VertexOptions struct {
 	// RawPredict answers :rawPredict, StreamRawPredict :streamRawPredict (SSE) and
 	// CountTokens models/count-tokens:rawPredict.
 	RawPredict, StreamRawPredict, CountTokens *Fixture
+	// Betas refuse the anthropic-beta header's flags and beta fields Vertex AI would.
+	Betas BetaRules
+	// Gemini, when set, answers Gemini models at /v1/projects/{project}/locations/
+	// {region}/publishers/google/models/{model}:generateContent, :streamGenerateContent
+	// and :countTokens with the generated Gemini API (New(*Gemini, nil)), after the
+	// checks of checkGemini.
+	Gemini *Options
 	// ClientKeys, Chunk, Pace and Logger are as in ProviderOptions.
 	ClientKeys []string
 	Chunk      int
@@ -54,8 +61,20 @@ func NewVertex(o VertexOptions) *Vertex {
 		routes[base+m+":streamRawPredict"] = Route{Stream: o.StreamRawPredict, AlwaysStream: true}
 	}
 	routes[base+"count-tokens:rawPredict"] = Route{JSON: o.CountTokens}
+	var gemini http.Handler
+	if o.Gemini != nil {
+		h := New(*o.Gemini, o.Logger)
+		gemini = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !strings.HasPrefix(r.URL.Path, v.googleBase()) { // as a Provider without Handler does
+				v.fail("no route for %s %s", r.Method, r.URL.EscapedPath())
+				w.WriteHeader(http.StatusNotFound)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
 	v.Provider = NewProvider(ProviderOptions{Name: o.Name, Auth: v.checkRequest, ClientKeys: o.ClientKeys,
-		Routes: routes, Chunk: o.Chunk, Pace: o.Pace, Logger: o.Logger})
+		Routes: routes, Handler: gemini, Chunk: o.Chunk, Pace: o.Pace, Logger: o.Logger})
 	return v
 }
 
@@ -83,6 +102,9 @@ func (v *Vertex) checkRequest(r *http.Request, body []byte) error {
 	if !gjson.ValidBytes(body) {
 		return fmt.Errorf("body is not JSON")
 	}
+	if strings.HasPrefix(r.URL.Path, v.googleBase()) {
+		return v.checkGemini(r, body)
+	}
 	if got := gjson.GetBytes(body, "anthropic_version").Str; got != VertexAnthropicVersion {
 		return fmt.Errorf("anthropic_version %q, want %q", got, VertexAnthropicVersion)
 	}
@@ -100,7 +122,28 @@ func (v *Vertex) checkRequest(r *http.Request, body []byte) error {
 	case op == "rawPredict" && stream:
 		return fmt.Errorf("rawPredict with \"stream\": true")
 	}
-	return nil
+	return v.opts.Betas.check(headerBetas(r.Header), body)
 }
 
 func (v *Vertex) serves(model string) bool { return slices.Contains(v.opts.Models, model) }
+
+func (v *Vertex) googleBase() string {
+	return "/v1/projects/" + v.opts.Project + "/locations/" + v.opts.Region + "/publishers/google/models/"
+}
+
+// checkGemini checks a request for a Gemini model (after the Host, token, header,
+// method and JSON checks of checkRequest): the Gemini API's key header must not
+// arrive, and the body is Gemini's own (no model, no anthropic_version).
+func (v *Vertex) checkGemini(r *http.Request, body []byte) error {
+	switch {
+	case v.opts.Gemini == nil:
+		return fmt.Errorf("no Gemini models are served here")
+	case r.Header.Get("x-goog-api-key") != "":
+		return fmt.Errorf("header x-goog-api-key must not reach Vertex AI")
+	case r.URL.Query().Has("key"):
+		return fmt.Errorf("a ?key= must not reach Vertex AI")
+	case gjson.GetBytes(body, "model").Exists(), gjson.GetBytes(body, "anthropic_version").Exists():
+		return fmt.Errorf("a Gemini body with \"model\" or \"anthropic_version\"")
+	}
+	return nil
+}

@@ -99,6 +99,9 @@ func TestVertexChecks(t *testing.T) {
 		body  = `{"max_tokens":5,"messages":[],"anthropic_version":"vertex-2023-10-16"}`
 		sbody = `{"stream":true,"max_tokens":5,"messages":[],"anthropic_version":"vertex-2023-10-16"}`
 		host  = "aiplatform.googleapis.com"
+		gbody = `{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}`
+
+		googleBase = "/v1/projects/p1/locations/global/publishers/google/models/"
 	)
 	tests := []struct {
 		name, host, path, auth, body string
@@ -114,6 +117,11 @@ func TestVertexChecks(t *testing.T) {
 		{"stream without stream", host, vertexBase + model + ":streamRawPredict", tok, body, 401},
 		{"count-tokens, other model", host, vertexBase + "count-tokens:rawPredict", tok, `{"model":"claude-x",` + body[1:], 401},
 		{"other project", host, "/v1/projects/p2/locations/global/publishers/anthropic/models/" + model + ":rawPredict", tok, body, 404},
+		{"gemini", host, googleBase + "gemini-2.5-pro:streamGenerateContent?alt=sse", tok, gbody, 200},
+		{"gemini countTokens", host, googleBase + "gemini-2.5-pro:countTokens", tok, gbody, 200},
+		{"gemini with a ?key=", host, googleBase + "gemini-2.5-pro:generateContent?key=k", tok, gbody, 401},
+		{"gemini with anthropic_version", host, googleBase + "gemini-2.5-pro:generateContent", tok, body, 401},
+		{"gemini token not issued", host, googleBase + "gemini-2.5-pro:generateContent", "ya29.other", gbody, 401},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -122,6 +130,7 @@ func TestVertexChecks(t *testing.T) {
 				RawPredict:       &Fixture{ContentType: "application/json", Body: []byte(`{"id":"msg"}`)},
 				StreamRawPredict: &Fixture{ContentType: "text/event-stream", Body: []byte("event: ping\ndata: {}\n\n")},
 				CountTokens:      &Fixture{ContentType: "application/json", Body: []byte(`{"input_tokens":3}`)},
+				Gemini:           &Options{Words: 2},
 			})
 			defer v.Close()
 			req, err := http.NewRequest(http.MethodPost, v.URL+tc.path, strings.NewReader(tc.body))

@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -67,6 +69,17 @@ func (s *TokenServer) ServiceAccountJSON() ([]byte, error) {
 		"auth_uri": "https://accounts.google.com/o/oauth2/auth", "token_uri": s.TokenURL(),
 		"universe_domain": "googleapis.com",
 	}, "", "  ")
+}
+
+// WriteServiceAccount writes the account's key file (ServiceAccountJSON) into dir and
+// returns its path: the value for GOOGLE_APPLICATION_CREDENTIALS.
+func (s *TokenServer) WriteServiceAccount(dir string) (string, error) {
+	js, err := s.ServiceAccountJSON()
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "service-account.json")
+	return path, os.WriteFile(path, js, 0o600)
 }
 
 // Issued reports whether tok is an access token this server issued.

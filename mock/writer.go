@@ -124,3 +124,40 @@ func writeError(w http.ResponseWriter, kind api.Kind, e *api.Error) {
 	w.WriteHeader(e.Status)
 	_, _ = w.Write(body)
 }
+
+// startJSONStream sends the headers of a JSON body written piece by piece (Gemini's
+// streamGenerateContent without alt=sse).
+func (s *writer) startJSONStream() {
+	if s.err != nil {
+		return
+	}
+	s.w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	s.w.WriteHeader(http.StatusOK)
+}
+
+// sseLine sends v as one "data:" line followed by end (Gemini ends its events with CRLF
+// CRLF).
+func (s *writer) sseLine(v any, end string) {
+	if s.err != nil {
+		return
+	}
+	s.buf.Reset()
+	s.buf.WriteString("data: ")
+	if !s.encode(v) {
+		return
+	}
+	s.buf.WriteString(end)
+	s.write(s.buf.Bytes())
+}
+
+// rawJSON sends prefix and v's JSON.
+func (s *writer) rawJSON(prefix string, v any) {
+	if s.err != nil {
+		return
+	}
+	s.buf.Reset()
+	s.buf.WriteString(prefix)
+	if s.encode(v) {
+		s.write(s.buf.Bytes())
+	}
+}

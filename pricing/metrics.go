@@ -13,11 +13,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
 		success: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "tollgate_pricing_last_refresh_success",
-			Help: "Whether the last refresh of the price file succeeded (1) or failed (0).",
+			Help: "Whether the last load of prices succeeded (1) or failed (0): each refresh of pricing.url, or the built-in table at start when there is none.",
 		}),
 		timestamp: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "tollgate_pricing_last_refresh_timestamp_seconds",
-			Help: "Unix time of the last successful refresh of the price file (unchanged files count).",
+			Help: "Unix time of the last successful load of prices: the last refresh of pricing.url (unchanged files count), or the start when there is none.",
 		}),
 		models: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "tollgate_pricing_models",

@@ -90,6 +90,12 @@ func NewRefresher(opts RefresherOptions) (*Refresher, error) {
 		return nil, fmt.Errorf("pricing: %w", err)
 	}
 	m.models.Set(float64(opts.Store.Current().Len()))
+	if opts.Source == "" {
+		// The built-in table (with the overrides) is all there is, and it has loaded: a
+		// success now, not a failure at 1970 that dashboards would show as such.
+		m.success.Set(1)
+		m.timestamp.Set(float64(time.Now().UnixNano()) / 1e9)
+	}
 	return &Refresher{
 		opts:      opts,
 		fetcher:   fetcher{source: opts.Source, client: opts.Client, maxBytes: opts.MaxBytes},

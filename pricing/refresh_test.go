@@ -364,3 +364,25 @@ func TestRedactURL(t *testing.T) {
 		}
 	}
 }
+
+// TestBuiltinTableIsASuccess: without pricing.url the built-in table is the price table,
+// loaded at start: the gauges say it loaded (1, now), rather than a failure and a
+// timestamp of 1970 (the quickstart dashboard once showed "FAILED" and a 56-year age).
+func TestBuiltinTableIsASuccess(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	before := float64(time.Now().Unix())
+	newTestRefresher(t, "", reg)
+	if got := gauge(t, reg, "tollgate_pricing_last_refresh_success"); got != 1 {
+		t.Errorf("success gauge %v, want 1", got)
+	}
+	if ts := gauge(t, reg, "tollgate_pricing_last_refresh_timestamp_seconds"); ts < before || ts > float64(time.Now().Unix()+1) {
+		t.Errorf("timestamp gauge %v, want the start (%v)", ts, before)
+	}
+
+	// With a price file, nothing has loaded before its first refresh.
+	reg = prometheus.NewPedanticRegistry()
+	newTestRefresher(t, "http://127.0.0.1:1/prices.json", reg)
+	if s, ts := gauge(t, reg, "tollgate_pricing_last_refresh_success"), gauge(t, reg, "tollgate_pricing_last_refresh_timestamp_seconds"); s != 0 || ts != 0 {
+		t.Errorf("with pricing.url, before its first refresh: success %v timestamp %v", s, ts)
+	}
+}

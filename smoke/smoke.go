@@ -1,6 +1,9 @@
 // Package smoke is `tollgate smoke`, the staging end-to-end step of a release: one tiny
 // streaming request per model through a running gateway, in that model's client API,
-// reported as a table (model, provider, status, time to first token, tokens, cost).
+// and, selected, the other APIs its clients use (the Responses API for OpenAI and Azure
+// models, count_tokens for the Anthropic family, Gemini's native API for Gemini
+// models); reported as a table (model, provider,
+// status, time to first token, tokens, cost), JSON, or a JUnit file for CI.
 package smoke
 
 import (
@@ -10,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -37,8 +41,19 @@ type Result struct {
 	Err    error
 }
 
-// OK reports whether the model answered with a complete, metered stream.
+// OK reports whether the model answered: a complete, metered stream, or a token count.
 func (r Result) OK() bool { return r.Err == nil && r.Status == http.StatusOK }
+
+// Failed counts the results that are not OK.
+func Failed(results []Result) int {
+	n := 0
+	for _, r := range results {
+		if !r.OK() {
+			n++
+		}
+	}
+	return n
+}
 
 // Options configure a run.
 type Options struct {
@@ -65,7 +80,7 @@ func Run(ctx context.Context, o Options, targets []Target) []Result {
 	out := make([]Result, 0, len(targets))
 	for _, t := range targets {
 		r := try(ctx, o, t)
-		if r.Err == nil && o.Price != nil {
+		if r.Err == nil && o.Price != nil && !t.API.CountsTokens() { // counting tokens bills nothing
 			r.Cost, r.Priced = o.Price(t, r.Usage)
 		}
 		out = append(out, r)
@@ -82,15 +97,36 @@ func request(t Target, maxTokens int) (path string, body []byte) {
 		body, _ = json.Marshal(map[string]any{"model": t.Model, "max_tokens": maxTokens, "stream": true,
 			"messages": []map[string]any{{"role": "user", "content": prompt}}})
 		return "/v1/messages", body
+	case api.AnthropicCountTokens:
+		body, _ = json.Marshal(map[string]any{"model": t.Model,
+			"messages": []map[string]any{{"role": "user", "content": prompt}}})
+		return "/v1/messages/count_tokens", body
 	case api.OpenAIResponses:
 		body, _ = json.Marshal(map[string]any{"model": t.Model, "max_output_tokens": maxTokens, "stream": true, "input": prompt})
 		return "/v1/responses", body
+	case api.GeminiStreamGenerateContent, api.GeminiCountTokens:
+		// As Gemini CLI sends them: the model in the path, the stream as SSE.
+		contents := []map[string]any{{"role": "user", "parts": []map[string]any{{"text": prompt}}}}
+		path = geminiPath(t.Model, t.API)
+		if t.API == api.GeminiCountTokens {
+			body, _ = json.Marshal(map[string]any{"contents": contents})
+			return path, body
+		}
+		body, _ = json.Marshal(map[string]any{"contents": contents,
+			"generationConfig": map[string]any{"maxOutputTokens": maxTokens}})
+		return path + "?alt=sse", body
 	default:
 		body, _ = json.Marshal(map[string]any{"model": t.Model, "max_completion_tokens": maxTokens, "stream": true,
 			"stream_options": map[string]any{"include_usage": true},
 			"messages":       []map[string]any{{"role": "user", "content": prompt}}})
 		return "/v1/chat/completions", body
 	}
+}
+
+// geminiPath is the native API's path of a model's method (v1beta, as the Gen AI SDKs
+// call it).
+func geminiPath(model string, k api.Kind) string {
+	return "/v1beta/models/" + url.PathEscape(model) + ":" + k.GeminiMethod()
 }
 
 func try(ctx context.Context, o Options, t Target) Result {
@@ -104,10 +140,13 @@ func try(ctx context.Context, o Options, t Target) Result {
 		return r
 	}
 	req.Header.Set("content-type", "application/json")
-	if t.API == api.AnthropicMessages {
+	switch {
+	case t.API.AnthropicShaped():
 		req.Header.Set("x-api-key", o.Key)
 		req.Header.Set("anthropic-version", "2023-06-01")
-	} else {
+	case t.API.GoogleShaped():
+		req.Header.Set("x-goog-api-key", o.Key)
+	default:
 		req.Header.Set("authorization", "Bearer "+o.Key)
 	}
 	start := time.Now()
@@ -121,6 +160,10 @@ func try(ctx context.Context, o Options, t Target) Result {
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		r.Err = fmt.Errorf("HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(msg))
+		return r
+	}
+	if t.API.CountsTokens() {
+		readCount(&r, resp.Body, start, t.API.GoogleShaped())
 		return r
 	}
 	ex := usage.NewExtractor(t.API)
@@ -156,4 +199,28 @@ func try(ctx context.Context, o Options, t Target) Result {
 		r.Err = fmt.Errorf("the stream carried no content")
 	}
 	return r
+}
+
+// readCount reads a token count, {"input_tokens": N} (Anthropic) or
+// {"totalTokens": N} (Gemini's countTokens): the request counts as answered when N is
+// positive. The count is the row's input (nothing is billed).
+func readCount(r *Result, body io.Reader, start time.Time, gemini bool) {
+	field := "input_tokens"
+	if gemini {
+		field = "totalTokens"
+	}
+	b, err := io.ReadAll(io.LimitReader(body, 1<<20))
+	r.Total = time.Since(start)
+	var c map[string]json.RawMessage
+	var n int64
+	switch {
+	case err != nil:
+		r.Err = fmt.Errorf("answer cut: %w", err)
+	case json.Unmarshal(b, &c) != nil || c[field] == nil || json.Unmarshal(c[field], &n) != nil:
+		r.Err = fmt.Errorf("the answer has no %s: %.200s", field, bytes.TrimSpace(b))
+	case n <= 0:
+		r.Err = fmt.Errorf("%s is %d", field, n)
+	default:
+		r.Usage.Input = n
+	}
 }

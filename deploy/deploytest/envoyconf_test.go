@@ -3,6 +3,7 @@ package deploytest
 import (
 	"encoding/json"
 	"net"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -144,10 +145,15 @@ func routeTree(t *testing.T, b *bootstrapv3.Bootstrap, name string) any {
 }
 
 // listenersWithoutRoutes returns the static listeners as trees, without the route_config
-// of their connection managers.
-func listenersWithoutRoutes(t *testing.T, b *bootstrapv3.Bootstrap) []any {
+// of their connection managers, and without the listeners named in skip.
+func listenersWithoutRoutes(t *testing.T, b *bootstrapv3.Bootstrap, skip ...string) []any {
 	t.Helper()
-	ls := trees(t, b.GetStaticResources().GetListeners())
+	var ls []any
+	for _, l := range b.GetStaticResources().GetListeners() {
+		if !slices.Contains(skip, l.GetName()) {
+			ls = append(ls, tree(t, l))
+		}
+	}
 	for _, l := range ls {
 		for _, fc := range l.(map[string]any)["filter_chains"].([]any) {
 			for _, f := range fc.(map[string]any)["filters"].([]any) {

@@ -31,7 +31,7 @@ func TestChartConfigLoads(t *testing.T) {
 			}
 			lookup := func(name string) (string, bool) {
 				if set[name] {
-					return "value-of-" + name, true
+					return fakeEnvValue(name), true
 				}
 				return "", false
 			}

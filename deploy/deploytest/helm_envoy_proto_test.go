@@ -44,7 +44,7 @@ func TestChartEnvoyBootstrapValid(t *testing.T) {
 					t.Errorf("no route for provider %s", provider)
 					continue
 				}
-				if !ri.TLS || ri.SNI != host || ri.HostRewrite != host || ri.Endpoint() != host+":443" {
+				if !ri.TLS || ri.UpstreamSNI() != host || ri.UpstreamHost() != host || ri.Endpoint() != host+":443" {
 					t.Errorf("provider %s: %+v, want TLS to %s:443 with matching SNI and Host", provider, ri, host)
 				}
 			}

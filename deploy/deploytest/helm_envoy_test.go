@@ -38,14 +38,22 @@ func TestChartEnvoy(t *testing.T) {
 			if !slices.Contains(listenerPorts(conf), containerPort(t, c, "http")) {
 				t.Errorf("envoy http port %d is not a listener in envoy.yaml (%v)", containerPort(t, c, "http"), listenerPorts(conf))
 			}
-			if int(adminAddress(conf).GetPortValue()) != containerPort(t, c, "admin") {
-				t.Errorf("envoy admin %s, container admin port %d", addr(adminAddress(conf)), containerPort(t, c, "admin"))
+			// The admin API is loopback-only; the probe and the scraper use the read-only
+			// stats listener in front of it (checkStatsListener).
+			if a := adminAddress(conf); a.GetAddress() != "127.0.0.1" {
+				t.Errorf("envoy admin on %s, want 127.0.0.1 (no authentication)", addr(a))
 			}
+			for _, p := range c.Ports {
+				if int(p.ContainerPort) == int(adminAddress(conf).GetPortValue()) {
+					t.Errorf("container port %s names the loopback-only admin port", p.Name)
+				}
+			}
+			checkStatsListener(t, conf, containerPort(t, c, "stats"))
 			if got := flagValue(t, c.Args, "-c"); got != "/etc/envoy/envoy.yaml" || !mountsConfigMap(d, envoyName, "/etc/envoy") {
 				t.Errorf("envoy -c %s does not read ConfigMap %s", got, envoyName)
 			}
-			if p := c.ReadinessProbe; p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/ready" || p.HTTPGet.Port.String() != "admin" {
-				t.Errorf("envoy readiness probe %+v, want GET /ready on admin", p)
+			if p := c.ReadinessProbe; p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/ready" || p.HTTPGet.Port.String() != "stats" {
+				t.Errorf("envoy readiness probe %+v, want GET /ready on the stats port", p)
 			}
 			if sc := d.Spec.Template.Spec.SecurityContext; sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot {
 				t.Errorf("envoy pod security context %+v: want non-root", sc)
@@ -135,7 +143,8 @@ func TestChartEnvoyInSyncWithCompose(t *testing.T) {
 		t.Errorf("chart has %d ext_proc filters, want 1", len(extProcFilters(t, chart)))
 	}
 	syncEqual(t, "ext_proc filter", trees(t, extProcFilters(t, chart)), trees(t, extProcFilters(t, compose)))
-	syncEqual(t, "listeners (without routes)", listenersWithoutRoutes(t, chart), listenersWithoutRoutes(t, compose))
+	// The chart adds the `stats` listener (its own wiring, checked by checkStatsListener).
+	syncEqual(t, "listeners (without routes)", listenersWithoutRoutes(t, chart, "stats"), listenersWithoutRoutes(t, compose))
 
 	withoutWiring := func(b *bootstrapv3.Bootstrap, name string) any {
 		cl := clusterTree(t, b, name)
@@ -150,7 +159,7 @@ func TestChartEnvoyInSyncWithCompose(t *testing.T) {
 
 	shared := 0
 	for _, cl := range chart.GetStaticResources().GetClusters() {
-		if cl.GetName() == "tollgate" {
+		if cl.GetName() == "tollgate" || cl.GetName() == adminCluster {
 			continue
 		}
 		if _, err := envoy.ClusterEndpoints(compose, cl.GetName()); err != nil {

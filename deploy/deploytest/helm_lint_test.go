@@ -38,6 +38,9 @@ func allFeatures() map[string]any {
 	return map[string]any{
 		"serviceMonitor": map[string]any{"enabled": true, "labels": map[string]any{"release": "kube-prometheus"}},
 		"autoscaling":    map[string]any{"enabled": true, "targetMemoryUtilizationPercentage": 80},
+		"ingress":        ingressValues()["ingress"],
+		"gatewayAPI": map[string]any{"enabled": true, "hostnames": []any{"llm.example.com"},
+			"gateway": map[string]any{"create": true, "className": "eg", "certificateRefs": []any{map[string]any{"name": "llm-example-tls"}}}},
 	}
 }
 
@@ -58,6 +61,12 @@ func TestChartRenderErrors(t *testing.T) {
 			values: map[string]any{"envoy": map[string]any{"upstreams": []any{
 				map[string]any{"provider": "tollgate", "host": "example.com"}}}},
 			wantErr: `provider name "tollgate"`,
+		},
+		{
+			name: "upstream named like the admin cluster",
+			values: map[string]any{"envoy": map[string]any{"upstreams": []any{
+				map[string]any{"provider": "envoy_admin", "host": "example.com"}}}},
+			wantErr: `provider name "envoy_admin"`,
 		},
 	}
 	ch := loadChart(t)

@@ -91,8 +91,8 @@ func TestChartNetworkPolicy(t *testing.T) {
 				t.Errorf("policy %s selects %v: want the Envoy pods only", enp.Name, enp.Spec.PodSelector)
 			}
 			erules := policyRules(t, enp, container(t, ev, "envoy"), "http")
-			if len(erules) != 2 || erules["http"] != nil || !reflect.DeepEqual(erules["admin"], defaultAdminPeers) {
-				t.Errorf("envoy policy %+v: want the listener open, the admin port for the scraper only", erules)
+			if len(erules) != 2 || erules["http"] != nil || !reflect.DeepEqual(erules["stats"], defaultAdminPeers) {
+				t.Errorf("envoy policy %+v: want the listener open, the read-only stats port for the scraper only", erules)
 			}
 		})
 	}
@@ -110,7 +110,8 @@ func TestChartNetworkPolicyValues(t *testing.T) {
 		for _, name := range []string{"tollgate", "tollgate-envoy"} {
 			np := get[*networkingv1.NetworkPolicy](t, r, "NetworkPolicy", name)
 			admin := np.Spec.Ingress[len(np.Spec.Ingress)-1]
-			if admin.Ports[0].Port.String() != "admin" || len(admin.From) != 1 ||
+			want := map[string]string{"tollgate": "admin", "tollgate-envoy": "stats"}[name]
+			if admin.Ports[0].Port.String() != want || len(admin.From) != 1 ||
 				admin.From[0].PodSelector.MatchLabels["app.kubernetes.io/name"] != "prometheus" ||
 				admin.From[0].NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"] != "observability" {
 				t.Errorf("%s admin rule %+v, want the configured Prometheus (pod and namespace selector in one peer)", name, admin)

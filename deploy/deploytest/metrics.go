@@ -34,7 +34,16 @@ var KnownMetrics = map[string]Metric{
 	"tollgate_credential_errors_total":                {Counter, []string{"provider"}},
 	"tollgate_admission_rejections_total":             {Counter, []string{"reason"}},
 	"tollgate_metering_errors_total":                  {Counter, []string{"provider", "reason"}},
+	"tollgate_translation_dropped_fields_total":       {Counter, []string{"from", "to", "field"}},
 	"tollgate_usage_mismatch_total":                   {Counter, []string{"provider"}},
+	"tollgate_unrouted_requests_total":                {Counter, []string{"model"}},
+	"tollgate_ratelimit_errors_total":                 {Counter, []string{"reason"}},
+	"tollgate_budget_rejections_total":                {Counter, []string{"budget", "team"}},
+	"tollgate_budget_shadow_rejections_total":         {Counter, []string{"budget", "team"}},
+	"tollgate_budget_remaining":                       {Gauge, []string{"budget", "team"}},
+	"tollgate_budget_limit":                           {Gauge, []string{"budget", "team"}},
+	"tollgate_unmetered_responses_total":              {Counter, []string{"provider", "api"}},
+	"tollgate_anthropic_betas_dropped_total":          {Counter, []string{"provider", "beta"}},
 	"tollgate_config_last_reload_successful":          {Gauge, nil},
 	"tollgate_config_last_reload_timestamp_seconds":   {Gauge, nil},
 	"tollgate_pricing_last_refresh_success":           {Gauge, nil},
@@ -53,13 +62,4 @@ var KnownMetrics = map[string]Metric{
 //
 // tollgate_budget_limit is not in DESIGN.md: it is the budget's limit in the unit of
 // tollgate_budget_remaining (USD or tokens), which the budget alert divides by.
-var PlannedMetrics = map[string]Metric{
-	"tollgate_unrouted_requests_total":          {Counter, []string{"model"}},
-	"tollgate_budget_rejections_total":          {Counter, []string{"budget", "team"}},
-	"tollgate_budget_remaining":                 {Gauge, []string{"budget", "team"}},
-	"tollgate_budget_limit":                     {Gauge, []string{"budget", "team"}},
-	"tollgate_ratelimit_errors_total":           {Counter, []string{"reason"}},
-	"tollgate_anthropic_betas_dropped_total":    {Counter, []string{"provider", "beta"}},
-	"tollgate_translation_dropped_fields_total": {Counter, []string{"from", "to", "field"}},
-	"tollgate_unmetered_responses_total":        {Counter, []string{"provider", "api"}},
-}
+var PlannedMetrics = map[string]Metric{}

@@ -5,6 +5,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -27,4 +28,14 @@ func splitHostPort(addr string) (string, int, error) {
 		return "", 0, fmt.Errorf("%q: bad port", addr)
 	}
 	return host, port, nil
+}
+
+// fakeEnvValue is a stand-in for the value of environment variable name when a rendered
+// tollgate.yaml is loaded: a 64-hex-digit SHA-256 for a client key hash (*_SHA256, from a
+// Secret), a placeholder otherwise.
+func fakeEnvValue(name string) string {
+	if strings.HasSuffix(name, "_SHA256") {
+		return strings.Repeat("ab", 32)
+	}
+	return "value-of-" + name
 }

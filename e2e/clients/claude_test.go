@@ -62,6 +62,7 @@ var claudeModes = []claudeMode{
 			"AWS_REGION=ap-northeast-1",
 			"ANTHROPIC_CUSTOM_HEADERS=x-api-key: " + clientKey,
 			"ANTHROPIC_MODEL=" + bedrockSonnet,
+			"ANTHROPIC_DEFAULT_SONNET_MODEL=" + bedrockSonnet,
 			"ANTHROPIC_DEFAULT_HAIKU_MODEL=" + bedrockHaiku,
 		}
 	}, cloud: func(t *testing.T, _ *mock.TokenServer) map[string]*mock.Provider {
@@ -77,6 +78,7 @@ var claudeModes = []claudeMode{
 			"ANTHROPIC_VERTEX_PROJECT_ID=any",
 			"ANTHROPIC_CUSTOM_HEADERS=x-api-key: " + clientKey,
 			"ANTHROPIC_MODEL=" + vertexSonnet,
+			"ANTHROPIC_DEFAULT_SONNET_MODEL=" + vertexSonnet,
 			"ANTHROPIC_DEFAULT_HAIKU_MODEL=" + vertexHaiku,
 		}
 	}, cloud: func(t *testing.T, ts *mock.TokenServer) map[string]*mock.Provider {

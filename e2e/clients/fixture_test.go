@@ -160,6 +160,7 @@ func readFixture(client, version string) ([]requestShape, error) {
 func checkFixture(t *testing.T, client, version string, rs []recorded) {
 	t.Helper()
 	got := shapesOf(client, version, rs)
+	recordShapesOut(got)
 	if *update {
 		writeFixture(t, client, version, got)
 		return

@@ -8,6 +8,7 @@ package assembly
 import (
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/tollgate/tollgate/internal/config"
@@ -65,6 +66,9 @@ func (a *Assembler) Assemble(l *config.Loaded, prev *Runtime) (*Runtime, error) 
 	if rt.keys, err = l.KeySet(); err != nil {
 		return nil, err
 	}
+	if rt.budgets, err = l.BudgetSet(); err != nil {
+		return nil, err
+	}
 	for _, k := range l.Keys {
 		rt.teams[k.Team] = true
 	}
@@ -82,6 +86,10 @@ func (prev *Runtime) reusable(a *Assembler, cfg provider.Config, credentialTimeo
 
 // providerConfig is the provider's part of the declared file.
 func providerConfig(p config.Provider) provider.Config {
-	return provider.Config{Name: p.Name, Type: p.Type, APIKey: p.APIKey, APIVersion: p.APIVersion,
+	c := provider.Config{Name: p.Name, Type: p.Type, APIKey: p.APIKey, APIVersion: p.APIVersion,
 		Region: p.Region, Project: p.Project, Host: p.Host}
+	if b := p.AnthropicBetas; b != nil {
+		c.BetasAllow, c.BetasDrop = strings.Join(b.Allow, ","), strings.Join(b.Drop, ",")
+	}
+	return c
 }

@@ -177,3 +177,17 @@ func isolateAWS(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "no-credentials"))
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 }
+
+// TestProviderConfigBetas: a provider's anthropic_betas reach its provider.Config as
+// comma-separated lists (Config stays comparable, so an unchanged provider is reused).
+func TestProviderConfigBetas(t *testing.T) {
+	c := providerConfig(config.Provider{Name: "b", Type: "bedrock", Region: "r",
+		AnthropicBetas: &config.AnthropicBetas{Allow: []string{"a-1", "b-2"}, Drop: []string{"c-3"}}})
+	if c.BetasAllow != "a-1,b-2" || c.BetasDrop != "c-3" {
+		t.Errorf("%+v", c)
+	}
+	if c != providerConfig(config.Provider{Name: "b", Type: "bedrock", Region: "r",
+		AnthropicBetas: &config.AnthropicBetas{Allow: []string{"a-1", "b-2"}, Drop: []string{"c-3"}}}) {
+		t.Error("the same settings must give an equal Config")
+	}
+}

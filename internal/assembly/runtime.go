@@ -4,6 +4,7 @@ import (
 	"maps"
 	"time"
 
+	"github.com/tollgate/tollgate/internal/budget"
 	"github.com/tollgate/tollgate/internal/config"
 	"github.com/tollgate/tollgate/internal/keys"
 	"github.com/tollgate/tollgate/internal/provider"
@@ -21,6 +22,7 @@ type Runtime struct {
 	providers map[string]built
 	teams     map[string]bool
 	limits    config.Limits
+	budgets   *budget.Set
 	// by is the Assembler that built the providers: only it may reuse them.
 	by *Assembler
 }
@@ -53,6 +55,10 @@ func (rt *Runtime) Provider(name string) provider.Provider {
 
 // Limits are the size limits of the config (a copy).
 func (rt *Runtime) Limits() config.Limits { return rt.limits }
+
+// Budgets are the compiled budgets (immutable; nil when there are none). The rate-limit
+// service that keeps their counters is the process's, not the Runtime's.
+func (rt *Runtime) Budgets() *budget.Set { return rt.budgets }
 
 // TeamKnown reports whether team is configured (label values come only from config).
 func (rt *Runtime) TeamKnown(team string) bool { return rt.teams[team] }

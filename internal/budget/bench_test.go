@@ -2,15 +2,10 @@ package budget
 
 import (
 	"context"
-	"os"
-	"slices"
-	"strconv"
-	"strings"
-	"sync"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tollgate/tollgate/internal/budget/budgettest"
 )
 
 // BenchmarkRealCheck is what budgets add to the request phase: Begin and the check
@@ -22,7 +17,7 @@ import (
 //	go test -run '^$' -bench RealCheck -benchtime 20000x ./internal/budget
 func BenchmarkRealCheck(b *testing.B) {
 	real := startReal(b, "tollgate")
-	s := newService(b, real.addr, Options{Timeout: 5 * time.Second})
+	s := newService(b, real.Addr(), Options{Timeout: 5 * time.Second})
 	set := mustCompile(b,
 		Budget{Name: "team-daily", Per: PerTeam, USD: 200, Window: Day},
 		Budget{Name: "team-monthly", Per: PerTeam, USD: 4000, Window: Month},
@@ -32,63 +27,7 @@ func BenchmarkRealCheck(b *testing.B) {
 	for _, team := range teams { // the counters exist, as they would in steady state
 		s.Begin(set, team, "alice", "m").Check(context.Background())
 	}
-	b.ReportAllocs()
-	const concurrency = 16
-	lat := make([][]time.Duration, concurrency)
-	var next atomic.Int64
-	var failed atomic.Int64
-	cpu0, svc0 := selfCPU(), childCPU(real)
-	b.ResetTimer()
-	var wg sync.WaitGroup
-	for g := range concurrency {
-		wg.Go(func() {
-			team := teams[g%len(teams)]
-			for next.Add(1) <= int64(b.N) {
-				start := time.Now()
-				v := s.Begin(set, team, "alice", "m").Check(context.Background())
-				lat[g] = append(lat[g], time.Since(start))
-				if v.Err != nil {
-					failed.Add(1)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	b.StopTimer()
-	cpu, svc := selfCPU()-cpu0, childCPU(real)-svc0
-	if n := failed.Load(); n > 0 {
-		b.Fatalf("%d checks failed", n)
-	}
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	q := func(p float64) float64 { return float64(all[int(p*float64(len(all)-1))].Microseconds()) }
-	b.ReportMetric(q(0.50), "p50-µs")
-	b.ReportMetric(q(0.99), "p99-µs")
-	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "tollgate-cpu-µs/op")
-	b.ReportMetric(float64(svc.Microseconds())/float64(b.N), "service+redis-cpu-µs/op")
-}
-
-// selfCPU is this process's user+system CPU time.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// childCPU is the CPU time of the service and Redis, from /proc (Linux; 0 elsewhere).
-func childCPU(r *realRLS) time.Duration {
-	var total time.Duration
-	for _, cmd := range []*os.Process{r.rls.Process, r.redis.Process} {
-		b, err := os.ReadFile("/proc/" + strconv.Itoa(cmd.Pid) + "/stat")
-		if err != nil {
-			return 0
-		}
-		// Fields after the command name (which may hold spaces): utime and stime are
-		// the 14th and 15th fields, in clock ticks (100 per second on Linux).
-		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
-		ut, _ := strconv.ParseInt(f[11], 10, 64)
-		st, _ := strconv.ParseInt(f[12], 10, 64)
-		total += time.Duration(ut+st) * 10 * time.Millisecond
-	}
-	return total
+	budgettest.Concurrently(b, 16, real, func(g int) error {
+		return s.Begin(set, teams[g%len(teams)], "alice", "m").Check(context.Background()).Err
+	})
 }

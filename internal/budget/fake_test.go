@@ -9,55 +9,20 @@ import (
 	"time"
 
 	rlsv3 "github.com/envoyproxy/go-control-plane/envoy/service/ratelimit/v3"
-	"google.golang.org/grpc"
+
+	"github.com/tollgate/tollgate/internal/budget/budgettest"
 )
 
-// fakeRLS is an in-process rate-limit service. By default it counts like
-// envoyproxy/ratelimit (reference/ratelimit.md): a counter per entry list, the
-// per-descriptor addend added, OVER_LIMIT when the count after adding exceeds the
-// override's limit. answer, when set, replaces that.
-type fakeRLS struct {
-	rlsv3.UnimplementedRateLimitServiceServer
-	mu     sync.Mutex
-	reqs   []*rlsv3.RateLimitRequest
-	counts map[string]uint64
-	answer func(*rlsv3.RateLimitRequest) (*rlsv3.RateLimitResponse, error)
-}
+// fakeRLS is budgettest.Fake, an in-process rate-limit service counting like
+// envoyproxy/ratelimit, with the shorthands these tests use.
+type fakeRLS struct{ budgettest.Fake }
 
-func (f *fakeRLS) ShouldRateLimit(ctx context.Context, req *rlsv3.RateLimitRequest) (*rlsv3.RateLimitResponse, error) {
-	f.mu.Lock()
-	f.reqs = append(f.reqs, req)
-	answer := f.answer
-	f.mu.Unlock()
-	if answer != nil {
-		return answer(req)
-	}
-	return f.count(req), nil
-}
+func (f *fakeRLS) count(req *rlsv3.RateLimitRequest) *rlsv3.RateLimitResponse { return f.Count(req) }
+func (f *fakeRLS) requests() []*rlsv3.RateLimitRequest                        { return f.Requests() }
 
-func (f *fakeRLS) count(req *rlsv3.RateLimitRequest) *rlsv3.RateLimitResponse {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.counts == nil {
-		f.counts = map[string]uint64{}
-	}
-	resp := &rlsv3.RateLimitResponse{OverallCode: rlsv3.RateLimitResponse_OK}
-	for _, d := range req.Descriptors {
-		k := entriesKey(d.Entries)
-		f.counts[k] += d.GetHitsAddend().GetValue()
-		limit := d.GetLimit().GetRequestsPerUnit()
-		st := &rlsv3.RateLimitResponse_DescriptorStatus{
-			Code:         rlsv3.RateLimitResponse_OK,
-			CurrentLimit: &rlsv3.RateLimitResponse_RateLimit{RequestsPerUnit: limit},
-		}
-		if c := f.counts[k]; c > uint64(limit) {
-			st.Code, resp.OverallCode = rlsv3.RateLimitResponse_OVER_LIMIT, rlsv3.RateLimitResponse_OVER_LIMIT
-		} else {
-			st.LimitRemaining = limit - uint32(c)
-		}
-		resp.Statuses = append(resp.Statuses, st)
-	}
-	return resp
+// setAnswer replaces the counting answer (see budgettest.Fake.SetAnswer).
+func (f *fakeRLS) setAnswer(a func(*rlsv3.RateLimitRequest) (*rlsv3.RateLimitResponse, error)) {
+	f.SetAnswer(func(_ context.Context, req *rlsv3.RateLimitRequest) (*rlsv3.RateLimitResponse, error) { return a(req) })
 }
 
 func entriesKey[E interface {
@@ -71,32 +36,8 @@ func entriesKey[E interface {
 	return b.String()
 }
 
-func (f *fakeRLS) setAnswer(a func(*rlsv3.RateLimitRequest) (*rlsv3.RateLimitResponse, error)) {
-	f.mu.Lock()
-	f.answer = a
-	f.mu.Unlock()
-}
-
-func (f *fakeRLS) requests() []*rlsv3.RateLimitRequest {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]*rlsv3.RateLimitRequest(nil), f.reqs...)
-}
-
-// serveFake serves f on a loopback port and returns its address; the server stops at
-// the end of the test.
-func serveFake(t testing.TB, f *fakeRLS) string {
-	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := grpc.NewServer()
-	rlsv3.RegisterRateLimitServiceServer(srv, f)
-	go srv.Serve(lis)
-	t.Cleanup(srv.Stop)
-	return lis.Addr().String()
-}
+// serveFake serves f on a loopback port until the test ends and returns its address.
+func serveFake(t testing.TB, f *fakeRLS) string { return f.Serve(t) }
 
 // recorder is an Observer that remembers what it was told.
 type recorder struct {

@@ -7,13 +7,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tollgate/tollgate/internal/budget/budgettest"
 )
 
 // Tests against the real envoyproxy/ratelimit on Redis (realservice_test.go). Each
 // starts its own pair; the clock tollgate uses is injected, the service keeps its own.
 
 // realSetup starts the service and returns a Service on it with a settable clock.
-func realSetup(t *testing.T, o Options) (*realRLS, *recorder, *fixedClock, *Service) {
+func realSetup(t *testing.T, o Options) (*budgettest.Real, *recorder, *fixedClock, *Service) {
 	t.Helper()
 	real := startReal(t, "tollgate")
 	rec := newRecorder()
@@ -22,7 +24,7 @@ func realSetup(t *testing.T, o Options) (*realRLS, *recorder, *fixedClock, *Serv
 	if o.Timeout == 0 {
 		o.Timeout = 2 * time.Second // a busy CI machine; the budgets' logic is under test here
 	}
-	return real, rec, clock, newService(t, real.addr, o)
+	return real, rec, clock, newService(t, real.Addr(), o)
 }
 
 // remaining checks and returns each budget's remaining amount, or the failure.
@@ -84,13 +86,13 @@ func TestRealChargesCrossBudget(t *testing.T) {
 	// The counters in Redis: domain, entries, then the service's window start; a month
 	// counter is kept a year (YEAR unit), a day counter a day.
 	now := time.Now().Unix()
-	keys := real.redisCmd(t, "KEYS", "*")
+	keys := real.RedisCmd(t, "KEYS", "*")
 	want := map[string]int64{
 		fmt.Sprintf("tollgate_budget_team-daily_team_platform_period_2026-12-03_%d", now/86400*86400):        86400,
 		fmt.Sprintf("tollgate_budget_team-usd_team_platform_period_2026-12_%d", now/yearSeconds*yearSeconds): yearSeconds,
 	}
 	for k, unit := range want {
-		ttl := real.redisCmd(t, "TTL", k)
+		ttl := real.RedisCmd(t, "TTL", k)
 		n, _ := strconv.ParseInt(ttl[0], 10, 64)
 		if n < unit-60 || n > unit+300 { // the service adds up to 300s of jitter
 			t.Errorf("key %s: TTL %v, want about %d (keys: %v)", k, ttl, unit, keys)
@@ -129,12 +131,12 @@ func TestRealCalendarBoundary(t *testing.T) {
 // and counted. When Redis is back, checks and charges work again.
 func TestRealRedisRestart(t *testing.T) {
 	real, rec, clock, open := realSetup(t, Options{Backoff: 10 * time.Millisecond})
-	closed := newService(t, real.addr, Options{FailureMode: FailClosed, Observer: rec, Now: clock.Now, Timeout: 2 * time.Second})
+	closed := newService(t, real.Addr(), Options{FailureMode: FailClosed, Observer: rec, Now: clock.Now, Timeout: 2 * time.Second})
 	set := mustCompile(t, Budget{Name: "daily", Per: PerTeam, Tokens: 100, Window: Day})
 	open.Begin(set, "platform", "alice", "m").Charge(10, 0)
 	waitRemaining(t, open, set, "platform", "daily=90")
 
-	real.stopRedis()
+	real.StopRedis()
 	v := open.Begin(set, "platform", "alice", "m").Check(context.Background())
 	if v.Outcome != Allow || v.Reason != ReasonUnknownCode {
 		t.Errorf("open, Redis down: %v %q %v", v.Outcome, v.Reason, v.Err)
@@ -149,7 +151,7 @@ func TestRealRedisRestart(t *testing.T) {
 		t.Errorf("%d unknown_code counted, want 2 checks + 3 charge attempts", n)
 	}
 
-	real.startRedis(t)
+	real.StartRedis(t)
 	start := time.Now()
 	waitRemaining(t, closed, set, "platform", "daily=100") // Redis was not persisted
 	t.Logf("checks worked again %v after Redis restarted", time.Since(start).Round(time.Millisecond))
@@ -161,12 +163,12 @@ func TestRealRedisRestart(t *testing.T) {
 // refuses them, both counted as unavailable; a restarted service is used again.
 func TestRealServiceKilled(t *testing.T) {
 	real, rec, clock, open := realSetup(t, Options{})
-	closed := newService(t, real.addr, Options{FailureMode: FailClosed, Observer: rec, Now: clock.Now, Timeout: 2 * time.Second})
+	closed := newService(t, real.Addr(), Options{FailureMode: FailClosed, Observer: rec, Now: clock.Now, Timeout: 2 * time.Second})
 	set := mustCompile(t, Budget{Name: "daily", Per: PerTeam, Tokens: 100, Window: Day})
 	waitRemaining(t, open, set, "platform", "daily=100")
 	waitRemaining(t, closed, set, "platform", "daily=100")
 
-	real.killService()
+	real.KillService()
 	for name, tc := range map[string]struct {
 		s    *Service
 		want Outcome
@@ -181,7 +183,7 @@ func TestRealServiceKilled(t *testing.T) {
 		t.Errorf("%d unavailable counted, want 2", n)
 	}
 
-	real.startService(t)
+	real.StartService(t)
 	start := time.Now()
 	waitRemaining(t, closed, set, "platform", "daily=100")
 	t.Logf("checks worked again %v after the service restarted", time.Since(start).Round(time.Millisecond))

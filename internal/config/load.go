@@ -20,6 +20,10 @@ type Loaded struct {
 	Path string
 	// EnvVars are the environment variables the file references, sorted.
 	EnvVars []string
+	// Unset maps each field whose ${VAR} was not set (field path such as
+	// "providers[1].api_key") to the first such variable. LoadFileIgnoringUnset keeps
+	// those fields unexpanded; a command can then tell which provider lacks a secret.
+	Unset map[string]string
 }
 
 // LoadFile reads and validates a config file, with the process environment.
@@ -71,6 +75,12 @@ func parse(name string, data []byte, lookup func(string) (string, bool), require
 			if requireSet {
 				missingVars = append(missingVars, [2]string{path, m})
 			}
+			if !unset[path] {
+				if l.Unset == nil {
+					l.Unset = map[string]string{}
+				}
+				l.Unset[path] = m
+			}
 			unset[path] = true
 		}
 		return out
@@ -81,6 +91,7 @@ func parse(name string, data []byte, lookup func(string) (string, bool), require
 	sort.Strings(l.EnvVars)
 	f.applyDefaults()
 	problems = append(problems, f.validate(unset)...)
+	problems = append(problems, f.budgetProblems(data)...)
 	l.File = f
 	if len(problems) > 0 {
 		return l, &Error{File: name, Problems: problems}

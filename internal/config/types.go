@@ -19,6 +19,9 @@ type File struct {
 	Pricing Pricing `yaml:"pricing"`
 	Limits  Limits  `yaml:"limits"`
 	Server  Server  `yaml:"server"`
+	// Ratelimit and Budgets: spend and token caps shared by every replica (budgets.go).
+	Ratelimit *Ratelimit `yaml:"ratelimit"`
+	Budgets   []Budget   `yaml:"budgets"`
 }
 
 // Provider is one upstream account.
@@ -32,6 +35,21 @@ type Provider struct {
 	// Host overrides the provider's default host where tollgate needs to know it
 	// (SigV4 signs the host).
 	Host string `yaml:"host"`
+	// Endpoint is the provider's API base URL (default: the public API of its type):
+	// `tollgate models` lists the provider's catalog there, and `check -envoy` warns
+	// when the provider's Envoy cluster points at another host.
+	Endpoint string `yaml:"endpoint"`
+	// AnthropicBetas changes which anthropic-beta flags a bedrock or vertex provider
+	// forwards, on top of its platform's default (internal/provider/betas.yaml).
+	AnthropicBetas *AnthropicBetas `yaml:"anthropic_betas"`
+}
+
+// AnthropicBetas adjusts a platform's default beta allowlist: Allow adds flags the
+// platform accepts (a new beta, before tollgate's data knows it), Drop removes flags it
+// must not receive. A flag in neither keeps the default.
+type AnthropicBetas struct {
+	Allow []string `yaml:"allow"`
+	Drop  []string `yaml:"drop"`
 }
 
 // ModelRule routes models matching Match (exact, or a `*` glob) to Provider.
@@ -80,7 +98,7 @@ type Limits struct {
 	// CredentialTimeout bounds the wait for a cloud credential source.
 	CredentialTimeout string `yaml:"credential_timeout"`
 	// MaxInflightBodyBytes bounds the request-body bytes all requests in flight may hold
-	// at once; past it a request gets a fast 503. 0: a quarter of the process's memory
+	// at once; past it a request gets a fast 503. 0: an eighth of the process's memory
 	// limit (GOMEMLIMIT, or the container's), 1 GiB without one.
 	MaxInflightBodyBytes int64 `yaml:"max_inflight_body_bytes"`
 	// StreamIdleTimeout ends an ext_proc stream that sends nothing for this long (a peer
@@ -93,8 +111,13 @@ type Limits struct {
 
 // Server holds process settings.
 type Server struct {
-	// ShutdownGrace is how long open streams may run after SIGTERM.
+	// ShutdownGrace is how long open streams may run once tollgate stops accepting new
+	// ones (after DrainDelay).
 	ShutdownGrace string `yaml:"shutdown_grace"`
+	// DrainDelay is how long tollgate keeps accepting new streams after SIGTERM, with
+	// /readyz and the gRPC health service already failing, so that Envoy and Kubernetes
+	// stop sending it new requests before it stops taking them ("0s": none).
+	DrainDelay string `yaml:"drain_delay"`
 	// Reload enables POST /-/reload on the admin listener (default true).
 	ReloadEndpoint *bool `yaml:"reload_endpoint"`
 	// WatchConfig reloads when the config file changes (default true).
@@ -114,8 +137,13 @@ type TLS struct {
 
 // Defaults.
 const (
-	DefaultListen          = ":50051"
-	DefaultAdmin           = ":9464"
+	// DefaultListen and DefaultAdmin bind the loopback interface only: the gRPC port hands
+	// provider credentials to whoever reaches it, and the admin port serves per-team usage
+	// and POST /-/reload without authentication (SECURITY.md). Exposing either is a decision
+	// the config states (the compose file and the Helm chart set ":50051" and ":9464",
+	// behind their network boundaries).
+	DefaultListen          = "127.0.0.1:50051"
+	DefaultAdmin           = "127.0.0.1:9464"
 	DefaultMaxRequestBody  = 32 << 20
 	DefaultMaxEventSize    = 16 << 20
 	DefaultMaxDecompressed = 64 << 20
@@ -123,6 +151,7 @@ const (
 	DefaultPriceTimeout    = "30s"
 	DefaultCredTimeout     = "5s"
 	DefaultShutdownGrace   = "30s"
+	DefaultDrainDelay      = "5s"
 	DefaultStreamIdle      = "5m"
 	// DefaultMaxConcurrentStreams per connection: Envoy multiplexes many requests over a
 	// few connections to each tollgate pod.
@@ -141,6 +170,7 @@ func (f *File) applyDefaults() {
 	def(&f.Pricing.Timeout, DefaultPriceTimeout)
 	def(&f.Limits.CredentialTimeout, DefaultCredTimeout)
 	def(&f.Server.ShutdownGrace, DefaultShutdownGrace)
+	def(&f.Server.DrainDelay, DefaultDrainDelay)
 	def(&f.Limits.StreamIdleTimeout, DefaultStreamIdle)
 	if f.Limits.MaxConcurrentStreams == 0 {
 		f.Limits.MaxConcurrentStreams = DefaultMaxConcurrentStreams
@@ -162,4 +192,5 @@ func (f *File) applyDefaults() {
 	if f.Server.WatchConfig == nil {
 		f.Server.WatchConfig = &yes
 	}
+	f.Ratelimit.applyDefaults()
 }

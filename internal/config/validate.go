@@ -71,6 +71,14 @@ func (f *File) validate(unset map[string]bool) []string {
 				add("%s (%s): %s is required for type %s", at, p.Name, field, p.Type)
 			}
 		}
+		if p.Endpoint != "" && !unset[at+".endpoint"] {
+			if err := checkEndpoint(p.Endpoint); err != nil {
+				add("%s (%s): endpoint: %v", at, p.Name, err)
+			}
+		}
+		for _, msg := range p.AnthropicBetas.problems(p.Type) {
+			add("%s (%s): anthropic_betas: %s", at, p.Name, msg)
+		}
 	}
 
 	if len(f.Models) == 0 {
@@ -117,6 +125,9 @@ func (f *File) validate(unset map[string]bool) []string {
 		if v, err := time.ParseDuration(d.val); err != nil || v <= 0 {
 			add("%s: bad duration %q", d.key, d.val)
 		}
+	}
+	if v, err := time.ParseDuration(f.Server.DrainDelay); err != nil || v < 0 {
+		add("server.drain_delay: bad duration %q", f.Server.DrainDelay)
 	}
 	for _, l := range []struct {
 		key string

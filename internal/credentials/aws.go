@@ -29,6 +29,25 @@ type AWS struct {
 // The SDK's own messages (such as an IMDSv1 fallback) go to log as warnings instead of
 // the SDK's default of standard output; nil discards them.
 func NewAWS(ctx context.Context, region string, log *slog.Logger) (*AWS, error) {
+	cfg, err := AWSConfig(ctx, region, log)
+	if err != nil {
+		return nil, err
+	}
+	p := cfg.Credentials
+	if p == nil {
+		return nil, fmt.Errorf("aws configuration: no credential source")
+	}
+	if _, cached := p.(*aws.CredentialsCache); !cached {
+		p = aws.NewCredentialsCache(p, func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = RefreshWindow })
+	}
+	return &AWS{cache: p}, nil
+}
+
+// AWSConfig is the AWS default configuration for region, as NewAWS reads it: the
+// credential chain (cached, refreshed RefreshWindow before expiry) and the rest of the
+// shared settings (profiles, AWS_ENDPOINT_URL_<SERVICE>), for a client of another AWS
+// service on the same credentials. It fetches nothing.
+func AWSConfig(ctx context.Context, region string, log *slog.Logger) (aws.Config, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -42,16 +61,9 @@ func NewAWS(ctx context.Context, region string, log *slog.Logger) (*AWS, error) 
 		}),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("aws configuration: %w", err)
+		return aws.Config{}, fmt.Errorf("aws configuration: %w", err)
 	}
-	p := cfg.Credentials
-	if p == nil {
-		return nil, fmt.Errorf("aws configuration: no credential source")
-	}
-	if _, cached := p.(*aws.CredentialsCache); !cached {
-		p = aws.NewCredentialsCache(p, func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = RefreshWindow })
-	}
-	return &AWS{cache: p}, nil
+	return cfg, nil
 }
 
 // Retrieve returns the current credentials, fetching them when the cache is empty or

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	streamv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/stream/v3"
 	ext_procfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_proc/v3"
 	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
@@ -33,6 +34,9 @@ type Options struct {
 	Upstreams map[string]string
 	// AccessLog receives the access log lines (nil: kept in memory only).
 	AccessLog io.Writer
+	// ForgetAccessLog keeps no access log entries in memory (Proxy.AccessLog returns
+	// none), for a stand-in that serves for hours (`tollgate dev -embedded`).
+	ForgetAccessLog bool
 	// Logger is for the stand-in's own diagnostics; nil discards them.
 	Logger *slog.Logger
 }
@@ -41,11 +45,13 @@ type Options struct {
 type config struct {
 	ext         *filter.Config // the ext_proc filter's side of the stream
 	routes      *routeTable
-	suppress    bool // router suppress_envoy_headers
-	bufferLimit int64
-	accessLogs  []*accessLogFormat
-	requestID   bool
-	serverName  string
+	suppress    bool  // router suppress_envoy_headers
+	bufferLimit int64 // a BUFFERED response body (the listener's limit)
+	// requestLimit bounds a BUFFERED request body (envoy.ConnectionManager.RequestBodyLimit).
+	requestLimit int64
+	accessLogs   []*accessLogFormat
+	requestID    bool
+	serverName   string
 }
 
 func compileConfig(o Options) (*config, error) {
@@ -66,14 +72,14 @@ func compileConfig(o Options) (*config, error) {
 	if cm == nil {
 		return nil, fmt.Errorf("envoysim: no HTTP connection manager on listener %q", o.Listener)
 	}
-	c := &config{bufferLimit: cm.BufferLimit, serverName: "envoy"}
-	if err := c.compileHCM(cm); err != nil {
+	c := &config{bufferLimit: cm.BufferLimit, requestLimit: cm.RequestBodyLimit, serverName: "envoy"}
+	if err := c.compileHCM(cm, autoHost(o.Bootstrap)); err != nil {
 		return nil, fmt.Errorf("envoysim: listener %q: %w", cm.Listener, err)
 	}
 	return c, nil
 }
 
-func (c *config) compileHCM(cm *envoy.ConnectionManager) error {
+func (c *config) compileHCM(cm *envoy.ConnectionManager, hostOf func(cluster string) (string, error)) error {
 	hcm := cm.HCM
 	// generate_request_id defaults to true (http_connection_manager.proto).
 	c.requestID = hcm.GetGenerateRequestId() == nil || hcm.GetGenerateRequestId().GetValue()
@@ -103,7 +109,7 @@ func (c *config) compileHCM(cm *envoy.ConnectionManager) error {
 		return errors.New("no ext_proc http filter")
 	}
 	var err error
-	if c.routes, err = compileRoutes(hcm.GetRouteConfig()); err != nil {
+	if c.routes, err = compileRoutes(hcm.GetRouteConfig(), hostOf); err != nil {
 		return err
 	}
 	for _, al := range cm.AccessLogs {
@@ -153,4 +159,28 @@ func supportedMode(m filter.Mode) error {
 		return errors.New("ext_proc trailer mode SEND is not emulated")
 	}
 	return nil
+}
+
+// autoHost is the Host a route's auto_host_rewrite gives a request to cluster: the
+// hostname of its first endpoint, else, for a STRICT_DNS or LOGICAL_DNS cluster, the
+// endpoint's address (route_components.proto auto_host_rewrite).
+func autoHost(b *bootstrapv3.Bootstrap) func(string) (string, error) {
+	return func(name string) (string, error) {
+		c, ok := envoy.Cluster(b, name)
+		if !ok {
+			return "", fmt.Errorf("auto_host_rewrite: no cluster %q", name)
+		}
+		for _, le := range c.GetLoadAssignment().GetEndpoints() {
+			for _, lb := range le.GetLbEndpoints() {
+				if h := lb.GetEndpoint().GetHostname(); h != "" {
+					return h, nil
+				}
+				if t := c.GetType(); c.GetClusterType() == nil && (t == clusterv3.Cluster_STRICT_DNS || t == clusterv3.Cluster_LOGICAL_DNS) {
+					return lb.GetEndpoint().GetAddress().GetSocketAddress().GetAddress(), nil
+				}
+				return "", fmt.Errorf("auto_host_rewrite: cluster %q is not a DNS cluster and its endpoint has no hostname", name)
+			}
+		}
+		return "", fmt.Errorf("auto_host_rewrite: cluster %q has no endpoint", name)
+	}
 }

@@ -51,10 +51,13 @@
 //     re-match of the routes on the mutated headers (virtual host by :authority, routes
 //     in order, prefix/path/safe_regex, header matchers with joined values).
 //   - Router: request_headers_to_add/remove (route, virtual host, route config),
-//     host_rewrite_literal as the upstream Host, response_headers_to_add, route timeout
+//     host_rewrite_literal or auto_host_rewrite (the cluster endpoint's hostname, a DNS
+//     cluster's address) as the upstream Host, response_headers_to_add, route timeout
 //     (default 15s; 0 disables) → 504 UT, connect-failure retries, direct_response,
 //     suppress_envoy_headers, no redirects followed, content-encoding untouched.
-//   - Listener per_connection_buffer_limit_bytes: a larger BUFFERED body → 413.
+//   - Request body buffer limit (the virtual host's request_body_buffer_limit, else the
+//     listener's per_connection_buffer_limit_bytes): a larger BUFFERED request body → 413;
+//     the listener's limit for a BUFFERED response body.
 //   - Access log (stdout logger): json_format with typed single-operator values (null
 //     when unavailable) and text_format; the operators in SupportedOperators.
 //

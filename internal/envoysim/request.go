@@ -154,11 +154,11 @@ func (x *exchange) checkMode() *localReply {
 	return nil
 }
 
-// readBody reads the request body; a body larger than the listener's buffer limit
-// is a local 413 when the ext_proc filter must buffer it (docs: "Why is Envoy sending
-// 413s?").
+// readBody reads the request body; a body larger than the request body buffer limit
+// (the virtual host's request_body_buffer_limit, else the listener's buffer limit) is a
+// local 413 when the ext_proc filter must buffer it (docs: "Why is Envoy sending 413s?").
 func (x *exchange) readBody() *localReply {
-	limit := x.cfg.bufferLimit
+	limit := x.cfg.requestLimit
 	b, err := io.ReadAll(io.LimitReader(x.r.Body, limit+1))
 	x.lc.bytesReceived = int64(len(b))
 	if err != nil {

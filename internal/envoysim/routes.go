@@ -38,7 +38,7 @@ type route struct {
 	vhost   *vhost
 	match   func(path string, h filter.Headers) bool
 	cluster string
-	// hostRewrite is host_rewrite_literal.
+	// hostRewrite is host_rewrite_literal, or the cluster's host with auto_host_rewrite.
 	hostRewrite string
 	// timeout is the route timeout (0: none). Envoy's default is 15s
 	// (RouteAction.timeout docs).
@@ -52,7 +52,7 @@ type route struct {
 	removeResp []string
 }
 
-func compileRoutes(rc *routev3.RouteConfiguration) (*routeTable, error) {
+func compileRoutes(rc *routev3.RouteConfiguration, hostOf func(cluster string) (string, error)) (*routeTable, error) {
 	if rc == nil {
 		return nil, fmt.Errorf("no inline route_config (RDS is not supported)")
 	}
@@ -61,7 +61,7 @@ func compileRoutes(rc *routev3.RouteConfiguration) (*routeTable, error) {
 		vh := &vhost{name: v.GetName(), domains: v.GetDomains(), removeHeaders: v.GetRequestHeadersToRemove(),
 			addHeaders: v.GetRequestHeadersToAdd(), respAdd: v.GetResponseHeadersToAdd()}
 		for i, r := range v.GetRoutes() {
-			cr, err := compileRoute(r)
+			cr, err := compileRoute(r, hostOf)
 			if err != nil {
 				return nil, fmt.Errorf("virtual host %q route %d (%q): %w", v.GetName(), i, r.GetName(), err)
 			}
@@ -73,7 +73,7 @@ func compileRoutes(rc *routev3.RouteConfiguration) (*routeTable, error) {
 	return t, nil
 }
 
-func compileRoute(r *routev3.Route) (*route, error) {
+func compileRoute(r *routev3.Route, hostOf func(cluster string) (string, error)) (*route, error) {
 	m, err := compileMatch(r.GetMatch())
 	if err != nil {
 		return nil, err
@@ -89,10 +89,17 @@ func compileRoute(r *routev3.Route) (*route, error) {
 			return nil, fmt.Errorf("only a single `cluster` route action is supported")
 		}
 		if ra.GetPrefixRewrite() != "" || ra.GetRegexRewrite() != nil || ra.GetHostRewriteHeader() != "" ||
-			ra.GetAutoHostRewrite() != nil || ra.GetHostRewritePathRegex() != nil {
-			return nil, fmt.Errorf("only host_rewrite_literal is supported among the rewrites")
+			ra.GetHostRewritePathRegex() != nil {
+			return nil, fmt.Errorf("only host_rewrite_literal and auto_host_rewrite are supported among the rewrites")
 		}
 		cr.cluster, cr.hostRewrite = ra.GetCluster(), ra.GetHostRewriteLiteral()
+		if ra.GetAutoHostRewrite().GetValue() {
+			h, err := hostOf(ra.GetCluster())
+			if err != nil {
+				return nil, err
+			}
+			cr.hostRewrite = h
+		}
 		cr.timeout = 15 * time.Second
 		if ra.GetTimeout() != nil {
 			cr.timeout = ra.GetTimeout().AsDuration()

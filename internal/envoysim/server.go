@@ -55,7 +55,8 @@ func New(opts Options) (*Proxy, error) {
 	}
 	h.conn, err = grpc.NewClient(opts.ExtProcAddr,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(int(cfg.bufferLimit)+1<<20), grpc.MaxCallSendMsgSize(int(cfg.bufferLimit)+1<<20)))
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(int(max(cfg.bufferLimit, cfg.requestLimit))+1<<20),
+			grpc.MaxCallSendMsgSize(int(max(cfg.bufferLimit, cfg.requestLimit))+1<<20)))
 	if err != nil {
 		return nil, fmt.Errorf("envoysim: ext_proc client: %w", err)
 	}
@@ -130,11 +131,13 @@ func (h *Proxy) end(lc *logContext) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, line := range lines {
-		var m map[string]any
-		if json.Unmarshal(line, &m) != nil {
-			m = map[string]any{"text": string(bytes.TrimRight(line, "\n"))}
+		if !h.opts.ForgetAccessLog {
+			var m map[string]any
+			if json.Unmarshal(line, &m) != nil {
+				m = map[string]any{"text": string(bytes.TrimRight(line, "\n"))}
+			}
+			h.entries = append(h.entries, m)
 		}
-		h.entries = append(h.entries, m)
 		if h.opts.AccessLog != nil {
 			_, _ = h.opts.AccessLog.Write(line)
 		}

@@ -6,7 +6,11 @@
 // unless GOMEMLIMIT says so, and then collects garbage only by GOGC — so a burst of large
 // request bodies can take the heap over the wall before a collection runs. Configure sets
 // the runtime's soft limit to 90% of the container's when GOMEMLIMIT is not set (the
-// Helm chart sets GOMEMLIMIT itself from limits.memory; the image relies on this).
+// image relies on this: it sets no GOMEMLIMIT). A GOMEMLIMIT at or above the container's
+// limit leaves no room for what the runtime does not manage, so it is lowered to the same
+// 90%: the Helm chart sets GOMEMLIMIT to the container's limit (resourceFieldRef
+// limits.memory, in bytes), and this is what keeps the headroom there. A GOMEMLIMIT below
+// the container's limit is kept as it is.
 // ConfigureGC sets tollgate's own GOGC default, 200, when GOGC is not set.
 package memlimit
 
@@ -28,12 +32,21 @@ const Fraction = 0.9
 // Configure sets the runtime's memory limit from the container's when GOMEMLIMIT is not
 // set, and returns the limit in force (math.MaxInt64: none) and where it came from.
 func Configure() (limit int64, source string) {
-	if os.Getenv("GOMEMLIMIT") != "" {
+	c, hasContainer := containerLimit(cgroupFiles)
+	return configure(os.Getenv("GOMEMLIMIT") != "", c, hasContainer)
+}
+
+func configure(fromEnv bool, container int64, hasContainer bool) (int64, string) {
+	headroom := int64(float64(container) * Fraction)
+	switch {
+	case fromEnv && hasContainer && debug.SetMemoryLimit(-1) > headroom:
+		debug.SetMemoryLimit(headroom)
+		return headroom, "GOMEMLIMIT, lowered to 90% of the container's limit"
+	case fromEnv:
 		return debug.SetMemoryLimit(-1), "GOMEMLIMIT"
-	}
-	if c, ok := containerLimit(cgroupFiles); ok {
-		debug.SetMemoryLimit(int64(float64(c) * Fraction))
-		return debug.SetMemoryLimit(-1), "cgroup"
+	case hasContainer:
+		debug.SetMemoryLimit(headroom)
+		return headroom, "cgroup"
 	}
 	return debug.SetMemoryLimit(-1), "none"
 }

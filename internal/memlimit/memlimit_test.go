@@ -1,6 +1,7 @@
 package memlimit
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -44,5 +45,35 @@ func TestConfigureGC(t *testing.T) {
 	debug.SetGCPercent(150)
 	if p, src := ConfigureGC(); p != 150 || src != "GOGC" || debug.SetGCPercent(150) != 150 {
 		t.Errorf("with GOGC=150: %d %s", p, src)
+	}
+}
+
+// TestConfigure: without GOMEMLIMIT the runtime gets 90% of the container's limit; a
+// GOMEMLIMIT at or above the container's limit (the Helm chart sets it to the limit) is
+// lowered to the same 90%; a lower GOMEMLIMIT is kept; nothing is set without a limit.
+func TestConfigure(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	const container = 1000 << 20
+	for _, tc := range []struct {
+		name     string
+		env      int64 // the runtime's limit as GOMEMLIMIT left it; 0: GOMEMLIMIT unset
+		hasLimit bool
+		want     int64
+	}{
+		{"cgroup only", 0, true, 900 << 20},
+		{"GOMEMLIMIT = the container's limit", container, true, 900 << 20},
+		{"GOMEMLIMIT above it", 2 * container, true, 900 << 20},
+		{"GOMEMLIMIT below 90%", 500 << 20, true, 500 << 20},
+		{"GOMEMLIMIT, no container limit", 500 << 20, false, 500 << 20},
+		{"neither", 0, false, math.MaxInt64},
+	} {
+		debug.SetMemoryLimit(math.MaxInt64)
+		if tc.env > 0 {
+			debug.SetMemoryLimit(tc.env)
+		}
+		got, source := configure(tc.env > 0, container, tc.hasLimit)
+		if got != tc.want || debug.SetMemoryLimit(-1) != tc.want {
+			t.Errorf("%s: limit %d (runtime %d, %s), want %d", tc.name, got, debug.SetMemoryLimit(-1), source, tc.want)
+		}
 	}
 }

@@ -109,3 +109,18 @@ func TestForEvents(t *testing.T) {
 		t.Errorf("body over the limit: %+v", res)
 	}
 }
+
+// TestEncodedEventStream: a compressed AWS event stream (a Bedrock-native client's, passed
+// through as it is) is decoded and metered like an identity one, at every chunk size.
+func TestEncodedEventStream(t *testing.T) {
+	_, frames := bedrockEvents(t)
+	for _, enc := range encoders {
+		z := compress(t, enc, frames)
+		for _, size := range []int{1, 7, 333, len(z)} {
+			res := meter(New(api.BedrockInvokeStream, api.MediaEventStream, enc.name, Limits{}), chunks(z, size))
+			if res.Err != nil || res.Usage != bedrockUsage {
+				t.Fatalf("%s in chunks of %d: %+v", enc.name, size, res)
+			}
+		}
+	}
+}

@@ -22,6 +22,18 @@ type Metrics struct {
 	AdmissionRejections *prometheus.CounterVec // reason
 	MeteringErrors      *prometheus.CounterVec // provider, reason
 	UsageMismatch       *prometheus.CounterVec // provider
+	// UnroutedRequests counts requests refused because no rule matched their model,
+	// labelled with the name only when the price table knows it (else "other").
+	UnroutedRequests *prometheus.CounterVec // model
+	// UnmeteredResponses counts successful responses in which tollgate found no usage
+	// it could read (for example from an endpoint it does not know): never silently free.
+	UnmeteredResponses *prometheus.CounterVec // provider, api
+	// BetasDropped counts anthropic-beta flags a provider's platform does not accept,
+	// removed before the request left; beta is a name from the provider's betas data or
+	// "other".
+	BetasDropped *prometheus.CounterVec // provider, beta
+	// TranslationDropped counts request fields a translation between client APIs left out.
+	TranslationDropped *prometheus.CounterVec // from, to, field
 
 	ReloadSuccess   prometheus.Gauge
 	ReloadTimestamp prometheus.Gauge
@@ -29,6 +41,9 @@ type Metrics struct {
 	GenAITokenUsage *prometheus.HistogramVec // gen_ai_token_type, gen_ai_provider_name, gen_ai_request_model, gen_ai_operation_name
 	GenAIDuration   *prometheus.HistogramVec // gen_ai_provider_name, gen_ai_request_model, gen_ai_operation_name
 	GenAITTFT       *prometheus.HistogramVec // same
+
+	// Budget: the budgets and the rate-limit service (budget.go).
+	Budget *Budget
 }
 
 // Token types, the values of the token_type label.
@@ -77,6 +92,18 @@ func New(reg prometheus.Registerer) *Metrics {
 			"provider", "reason"),
 		UsageMismatch: counter("tollgate_usage_mismatch_total",
 			"Bedrock streams whose Anthropic usage disagreed with amazon-bedrock-invocationMetrics.", "provider"),
+		UnroutedRequests: counter("tollgate_unrouted_requests_total",
+			"Requests refused because no model rule matches their model; model is the requested name when the price table knows it, else \"other\".",
+			"model"),
+		UnmeteredResponses: counter("tollgate_unmetered_responses_total",
+			"Successful responses that carried no usage tollgate could read (an endpoint it does not know, a body of no known shape); their cost is unknown, not zero.",
+			"provider", "api"),
+		BetasDropped: counter("tollgate_anthropic_betas_dropped_total",
+			"anthropic-beta flags removed because the provider's platform (Bedrock, Vertex AI) does not accept them, with the body fields that belong to them.",
+			"provider", "beta"),
+		TranslationDropped: counter("tollgate_translation_dropped_fields_total",
+			"Request fields left out by a translation between client APIs because the upstream API has no equivalent (field: a known name, or other).",
+			"from", "to", "field"),
 		ReloadSuccess: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tollgate_config_last_reload_successful",
 			Help: "Whether the last configuration load succeeded (1) or failed (0)."}),
 		ReloadTimestamp: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tollgate_config_last_reload_timestamp_seconds",
@@ -89,8 +116,12 @@ func New(reg prometheus.Registerer) *Metrics {
 		GenAITTFT: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "gen_ai_server_time_to_first_token_seconds",
 			Help: "OpenTelemetry GenAI gen_ai.server.time_to_first_token: from request headers to the first output content of a stream.", Buckets: ttftBuckets}, genai),
 	}
+	reg.MustRegister(m.UnroutedRequests)
+	m.Budget = newBudget()
+	reg.MustRegister(m.Budget.collectors()...)
 	reg.MustRegister(m.Tokens, m.ReasoningTokens, m.CostUSD, m.Requests, m.UnpricedTokens,
 		m.StreamsInterrupted, m.CredentialErrors, m.AdmissionRejections, m.MeteringErrors, m.UsageMismatch,
+		m.UnmeteredResponses, m.BetasDropped, m.TranslationDropped,
 		m.ReloadSuccess, m.ReloadTimestamp, m.GenAITokenUsage, m.GenAIDuration, m.GenAITTFT)
 	return m
 }

@@ -23,6 +23,10 @@ func newAnthropic(cfg Config, _ Deps) (Provider, error) {
 	return &anthropicProvider{name: cfg.Name, key: cfg.APIKey}, nil
 }
 
+// ForwardsOther: an endpoint tollgate does not know goes to api.anthropic.com on the
+// client's path and query, with the account's key.
+func (p *anthropicProvider) ForwardsOther() bool { return true }
+
 func (p *anthropicProvider) Name() string      { return p.name }
 func (p *anthropicProvider) Type() string      { return "anthropic" }
 func (p *anthropicProvider) GenAIName() string { return "anthropic" }
@@ -32,7 +36,7 @@ const AnthropicVersion = "2023-06-01"
 
 func (p *anthropicProvider) Prepare(_ context.Context, r *Request) (Mutation, error) {
 	var m Mutation
-	if r.API != api.AnthropicMessages && r.API != api.AnthropicCountTokens {
+	if r.API != api.AnthropicMessages && r.API != api.AnthropicCountTokens && !r.API.Other() {
 		return m, unsupported(p, r.API)
 	}
 	body, err := SetModel(r.Body, r.UpstreamModel)

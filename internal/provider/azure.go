@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strings"
 
 	"github.com/tollgate/tollgate/llm/api"
 )
@@ -31,9 +32,20 @@ func (p *azureProvider) GenAIName() string { return "azure.ai.openai" }
 
 var azureOps = map[api.Kind]string{api.OpenAIChat: "chat/completions", api.OpenAIResponses: "responses"}
 
+// ForwardsOther: with api_version v1 an endpoint tollgate does not know maps to the same
+// path under /openai/v1/ (/v1/responses/compact → /openai/v1/responses/compact); the
+// classic API names a deployment in every path, which tollgate cannot guess.
+func (p *azureProvider) ForwardsOther() bool { return p.version == "v1" }
+
 func (p *azureProvider) Prepare(_ context.Context, r *Request) (Mutation, error) {
 	var m Mutation
 	op, ok := azureOps[r.API]
+	if r.API.Other() && p.ForwardsOther() {
+		op, ok = strings.TrimPrefix(r.Path, "/v1/"), true
+		if r.Query != "" {
+			op += "?" + r.Query
+		}
+	}
 	if !ok {
 		return m, unsupported(p, r.API)
 	}

@@ -7,6 +7,7 @@ import (
 
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
+	"github.com/tollgate/tollgate/internal/config"
 	"github.com/tollgate/tollgate/internal/credentials"
 	"github.com/tollgate/tollgate/llm/api"
 )
@@ -23,6 +24,7 @@ type bedrockProvider struct {
 	creds              *credentials.AWS // nil with an API key
 	signer             *v4.Signer
 	deps               Deps
+	betas              *betaPolicy // the anthropic_beta flags Bedrock accepts (betas.yaml)
 }
 
 func newBedrock(cfg Config, deps Deps) (Provider, error) {
@@ -31,11 +33,9 @@ func newBedrock(cfg Config, deps Deps) (Provider, error) {
 	}
 	p := &bedrockProvider{
 		name: cfg.Name, region: cfg.Region, host: cfg.Host, apiKey: cfg.APIKey,
-		signer: v4.NewSigner(), deps: deps,
+		signer: v4.NewSigner(), deps: deps, betas: newBetaPolicy("bedrock", cfg, deps),
 	}
-	if p.host == "" {
-		p.host = "bedrock-runtime." + cfg.Region + ".amazonaws.com"
-	}
+	p.host = config.DefaultHost("bedrock", cfg.Region, cfg.Host)
 	if p.apiKey == "" {
 		creds, err := credentials.NewAWS(context.Background(), cfg.Region, deps.Logger)
 		if err != nil {
@@ -77,6 +77,11 @@ func (p *bedrockProvider) Prepare(ctx context.Context, r *Request) (Mutation, er
 	m.Path = "/model/" + bedrockEscapeID(r.UpstreamModel) + "/" + op
 	m.Body = body
 	m.RemoveHeaders = bedrockClientHeaders
+	if op == bedrockOpInvokeStream && r.API == api.AnthropicMessages {
+		// The event stream is translated as it comes: ask for it uncompressed (the
+		// client's accept-encoding was for SSE). Not a signed header.
+		m.Set("accept-encoding", "identity")
+	}
 	if p.apiKey != "" {
 		m.Set("authorization", "Bearer "+p.apiKey)
 		return m, nil
@@ -98,15 +103,23 @@ func (p *bedrockProvider) translate(r *Request) (op string, body []byte, err err
 		if r.Stream {
 			op = bedrockOpInvokeStream
 		}
-		body, err = bedrockInvokeBody(r.Body, bedrockBetas(r.Headers))
+		betas, client, err := p.headerBetas(r)
+		if err == nil {
+			body, err = bedrockInvokeBody(client, betas)
+		}
 		return op, body, err
 	case api.AnthropicCountTokens:
-		body, err = bedrockCountTokensBody(r.Body, bedrockBetas(r.Headers))
+		betas, client, err := p.headerBetas(r)
+		if err == nil {
+			body, err = bedrockCountTokensBody(client, betas)
+		}
 		return bedrockOpCountTokens, body, err
 	case api.BedrockInvoke:
-		return bedrockOpInvoke, r.Body, nil
+		body, err = p.bodyBetas(r.Body)
+		return bedrockOpInvoke, body, err
 	case api.BedrockInvokeStream:
-		return bedrockOpInvokeStream, r.Body, nil
+		body, err = p.bodyBetas(r.Body)
+		return bedrockOpInvokeStream, body, err
 	case api.BedrockCountTokens:
 		return bedrockOpCountTokens, r.Body, nil
 	default:

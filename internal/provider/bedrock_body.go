@@ -3,7 +3,6 @@ package provider
 import (
 	"encoding/base64"
 	"net/http"
-	"strings"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
@@ -13,30 +12,6 @@ import (
 
 // BedrockAnthropicVersion is the body's anthropic_version for Claude on Bedrock.
 const BedrockAnthropicVersion = "bedrock-2023-05-31"
-
-// bedrockBetas collects the anthropic-beta flags: the header may repeat and each value
-// may hold several comma-separated flags. Duplicates are dropped, order kept.
-func bedrockBetas(h http.Header) []string {
-	var out []string
-	for _, v := range h["anthropic-beta"] {
-		for f := range strings.SplitSeq(v, ",") {
-			f = strings.TrimSpace(f)
-			if f != "" && !bedrockContains(out, f) {
-				out = append(out, f)
-			}
-		}
-	}
-	return out
-}
-
-func bedrockContains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
 
 // bedrockInvokeBody turns an Anthropic Messages body into an InvokeModel body: without
 // model and stream (the path carries both), with anthropic_version and the beta flags

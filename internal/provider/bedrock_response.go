@@ -22,14 +22,22 @@ func (p *bedrockProvider) PlanResponse(r Response) ResponsePlan {
 		if mt == api.MediaJSON {
 			return ResponsePlan{Body: BodyReshape, Reshape: func(b []byte) []byte { out, _ := BedrockCountTokensResponse(b); return out }}
 		}
-	case r.Client == api.AnthropicMessages && mt == api.MediaEventStream && r.ContentEncoding == "":
-		return ResponsePlan{
+	case r.Client == api.AnthropicMessages && mt == api.MediaEventStream:
+		plan := ResponsePlan{
 			Body: BodyTranslate, Stream: true, Upstream: api.BedrockInvokeStream,
 			Translator: newBedrockSSE,
 			// The client gets Anthropic SSE, of another length than the event stream.
 			SetHeaders:    []HeaderValue{{Key: "content-type", Value: api.MediaSSE}},
 			RemoveHeaders: []string{"content-length"},
 		}
+		if r.ContentEncoding != "" {
+			// tollgate asks for identity (Prepare), but a proxy may compress: decode first,
+			// and the client gets identity SSE. An encoding tollgate cannot decode ends the
+			// client's stream with an error event that names it (compressedBedrockSSE).
+			plan.Translator = newCompressedBedrockSSE(r.ContentEncoding)
+			plan.RemoveHeaders = append(plan.RemoveHeaders, "content-encoding")
+		}
+		return plan
 	}
 	return DefaultPlan(r)
 }

@@ -54,7 +54,8 @@ func TestBedrockAnthropicClients(t *testing.T) {
 			"/model/jp.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke"},
 		{"messages_stream", api.AnthropicMessages, true, nil,
 			"/model/jp.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke-with-response-stream"},
-		{"count_tokens", api.AnthropicCountTokens, false, []string{"token-counting-2024-11-01"},
+		// token-counting-2024-11-01 is not a flag Bedrock takes (betas.yaml): dropped.
+		{"count_tokens", api.AnthropicCountTokens, false, []string{"token-counting-2024-11-01,context-1m-2025-08-07"},
 			"/model/jp.anthropic.claude-sonnet-4-5-20250929-v1%3A0/count-tokens"},
 	}
 	p := newEnvBedrock(t, Config{}, "")
@@ -74,6 +75,11 @@ func TestBedrockAnthropicClients(t *testing.T) {
 			}
 			if m.Path != tc.wantPath {
 				t.Errorf("path = %q, want %q", m.Path, tc.wantPath)
+			}
+			// A stream tollgate translates is asked for uncompressed.
+			identity := slices.ContainsFunc(m.SetHeaders, func(h HeaderValue) bool { return h.Key == "accept-encoding" && h.Value == "identity" })
+			if identity != tc.stream {
+				t.Errorf("accept-encoding identity set: %v, want %v", identity, tc.stream)
 			}
 			for _, k := range []string{"anthropic-beta", "anthropic-version"} {
 				if !slices.Contains(m.RemoveHeaders, k) {
@@ -224,9 +230,9 @@ func TestBedrockBetas(t *testing.T) {
 		{[]string{"a, b", "c", "b,,d "}, []string{"a", "b", "c", "d"}},
 	}
 	for _, tc := range tests {
-		got := bedrockBetas(http.Header{"anthropic-beta": tc.values})
+		got := anthropicBetas(http.Header{"anthropic-beta": tc.values})
 		if !slices.Equal(got, tc.want) {
-			t.Errorf("bedrockBetas(%q) = %q, want %q", tc.values, got, tc.want)
+			t.Errorf("anthropicBetas(%q) = %q, want %q", tc.values, got, tc.want)
 		}
 	}
 }

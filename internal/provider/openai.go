@@ -22,13 +22,17 @@ func newOpenAI(cfg Config, _ Deps) (Provider, error) {
 	return &openAIProvider{name: cfg.Name, bearer: "Bearer " + cfg.APIKey}, nil
 }
 
+// ForwardsOther: an endpoint tollgate does not know goes to api.openai.com on the
+// client's path and query, with the account's key.
+func (p *openAIProvider) ForwardsOther() bool { return true }
+
 func (p *openAIProvider) Name() string      { return p.name }
 func (p *openAIProvider) Type() string      { return "openai" }
 func (p *openAIProvider) GenAIName() string { return "openai" }
 
 func (p *openAIProvider) Prepare(_ context.Context, r *Request) (Mutation, error) {
 	var m Mutation
-	if r.API != api.OpenAIChat && r.API != api.OpenAIResponses {
+	if r.API != api.OpenAIChat && r.API != api.OpenAIResponses && !r.API.Other() {
 		return m, unsupported(p, r.API)
 	}
 	body, err := SetModel(r.Body, r.UpstreamModel)

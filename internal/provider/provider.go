@@ -93,6 +93,9 @@ type Config struct {
 	// Host overrides the provider's default upstream host (used for signing where the
 	// signature covers the host, e.g. a VPC endpoint for Bedrock).
 	Host string
+	// BetasAllow and BetasDrop are the config's anthropic_betas lists, comma-separated so
+	// that Config stays comparable (bedrock and vertex only; see betas.go).
+	BetasAllow, BetasDrop string
 }
 
 // Deps are the process-wide services a provider may use.
@@ -104,6 +107,9 @@ type Deps struct {
 	CredentialTimeout time.Duration
 	// OnCredentialError is called when a credential source fails (for a metric).
 	OnCredentialError func(provider string)
+	// OnBetaDropped is called for each anthropic-beta flag a provider drops (for a
+	// metric); beta is a flag the beta data names, or "other".
+	OnBetaDropped func(provider, beta string)
 }
 
 // Factory builds a Provider from its config. It runs once at config load, never per request.
@@ -149,6 +155,9 @@ func New(cfg Config, deps Deps) (Provider, error) {
 	}
 	if deps.OnCredentialError == nil {
 		deps.OnCredentialError = func(string) {}
+	}
+	if deps.OnBetaDropped == nil {
+		deps.OnBetaDropped = func(string, string) {}
 	}
 	return f(cfg, deps)
 }

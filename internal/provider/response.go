@@ -96,7 +96,7 @@ func DefaultPlan(r Response) ResponsePlan {
 	switch mt := api.MediaType(r.ContentType); {
 	case mt == api.MediaSSE:
 		return ResponsePlan{Body: BodyMeter, Stream: true}
-	case mt == api.MediaEventStream && r.ContentEncoding == "":
+	case mt == api.MediaEventStream: // encoded or not: the meter decodes (an unknown encoding is a metering error)
 		return ResponsePlan{Body: BodyMeter, Stream: true}
 	case api.IsJSON(mt):
 		return ResponsePlan{Body: BodyMeter}

@@ -81,7 +81,7 @@ func TestDefaultPlan(t *testing.T) {
 		{"JSON", Response{Client: api.OpenAIResponses, Status: 200, ContentType: "application/json"}, meterWhole},
 		{"+json", Response{Client: api.OpenAIChat, Status: 200, ContentType: "application/vnd.api+json"}, meterWhole},
 		{"event stream", Response{Client: api.BedrockInvokeStream, Status: 200, ContentType: "application/vnd.amazon.eventstream"}, meterStream},
-		{"encoded event stream", Response{Client: api.BedrockInvokeStream, Status: 200, ContentType: "application/vnd.amazon.eventstream", ContentEncoding: "gzip"}, pass},
+		{"encoded event stream", Response{Client: api.BedrockInvokeStream, Status: 200, ContentType: "application/vnd.amazon.eventstream", ContentEncoding: "gzip"}, meterStream},
 		{"error", Response{Client: api.AnthropicMessages, Status: 429, ContentType: "application/json"}, pass},
 		{"token count", Response{Client: api.AnthropicCountTokens, Status: 200, ContentType: "application/json"}, pass},
 		{"text", Response{Client: api.OpenAIChat, Status: 200, ContentType: "text/plain"}, pass},
@@ -117,7 +117,9 @@ func TestBedrockPlans(t *testing.T) {
 		body, client string
 	}{
 		{"Messages stream", Response{Client: api.AnthropicMessages, Status: 200, ContentType: es}, translate, "", ""},
-		{"encoded Messages stream", Response{Client: api.AnthropicMessages, Status: 200, ContentType: es, ContentEncoding: "gzip"}, pass, "", ""},
+		{"encoded Messages stream", Response{Client: api.AnthropicMessages, Status: 200, ContentType: es, ContentEncoding: "gzip"},
+			planShape{Body: BodyTranslate, Stream: true, Upstream: api.BedrockInvokeStream,
+				Set: "content-type=text/event-stream;", Remove: "content-length,content-encoding", Funcs: "translator "}, "", ""},
 		{"native stream", Response{Client: api.BedrockInvokeStream, Status: 200, ContentType: es}, meterStream, "", ""},
 		{"Messages JSON", Response{Client: api.AnthropicMessages, Status: 200, ContentType: js}, meterWhole, "", ""},
 		{"Messages error", Response{Client: api.AnthropicMessages, Status: 429, ContentType: js}, reshape,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/tollgate/tollgate/internal/config"
 	"github.com/tollgate/tollgate/internal/credentials"
 )
 
@@ -12,12 +13,13 @@ func init() { Register("vertex", newVertex) }
 // vertexProvider sends Anthropic models to Vertex AI's rawPredict API and Gemini models
 // to Vertex's OpenAI-compatible endpoint, with an OAuth token from Google application
 // default credentials. It serves Anthropic-API clients, OpenAI Chat clients (Gemini) and
-// Vertex-native clients (Claude Code's CLAUDE_CODE_USE_VERTEX mode).
+// Vertex-native clients (Claude Code's CLAUDE_CODE_USE_VERTEX mode), and Gemini-native
+// clients (Gemini CLI) at publishers/google models (gemini_native.go).
 type vertexProvider struct {
-	defaultResponses
 	name, project, region, host string
 	tokens                      vertexTokenSource
 	deps                        Deps
+	betas                       *betaPolicy // the anthropic-beta flags Vertex AI accepts (betas.yaml)
 }
 
 // vertexTokenSource is what the provider needs of credentials.Google.
@@ -32,24 +34,10 @@ func newVertex(cfg Config, deps Deps) (Provider, error) {
 	p := &vertexProvider{
 		name: cfg.Name, project: cfg.Project, region: cfg.Region, host: cfg.Host,
 		tokens: credentials.NewGoogle(credentials.CloudPlatformScope), deps: deps,
+		betas: newBetaPolicy("vertex", cfg, deps),
 	}
-	if p.host == "" {
-		p.host = vertexHost(cfg.Region)
-	}
+	p.host = config.DefaultHost("vertex", cfg.Region, cfg.Host)
 	return p, nil
-}
-
-// vertexHost is the regional Vertex AI endpoint: the global endpoint, a multi-region's
-// rep endpoint, or {region}-aiplatform.googleapis.com.
-func vertexHost(region string) string {
-	switch region {
-	case "global":
-		return "aiplatform.googleapis.com"
-	case "us", "eu":
-		return "aiplatform." + region + ".rep.googleapis.com"
-	default:
-		return region + "-aiplatform.googleapis.com"
-	}
 }
 
 func (p *vertexProvider) Name() string      { return p.name }
@@ -67,6 +55,9 @@ func (p *vertexProvider) Prepare(ctx context.Context, r *Request) (Mutation, err
 		return m, err
 	}
 	m.Path, m.Body = path, body
+	if err := p.filterBetas(r, &m); err != nil {
+		return Mutation{}, err
+	}
 	tctx, cancel := context.WithTimeout(ctx, p.deps.CredentialTimeout)
 	defer cancel()
 	tok, err := p.tokens.Token(tctx)

@@ -32,6 +32,9 @@ func (p *vertexProvider) translate(r *Request) (path string, body []byte, err er
 	case api.VertexCountTokens:
 		body, err = SetModel(r.Body, r.UpstreamModel)
 		return p.anthropicPath("count-tokens", "rawPredict"), body, err
+	case api.GeminiGenerateContent, api.GeminiStreamGenerateContent, api.GeminiCountTokens:
+		path, err = p.geminiPath(r)
+		return path, r.Body, err
 	case api.OpenAIChat:
 		if !strings.HasPrefix(r.UpstreamModel, "gemini") && !strings.HasPrefix(r.UpstreamModel, "google/") {
 			return "", nil, api.Errorf(http.StatusBadRequest,

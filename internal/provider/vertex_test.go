@@ -67,7 +67,7 @@ func TestVertexRequests(t *testing.T) {
 				body = bedrockReadFile(t, "vertex_body/"+tc.body+".in.json")
 			}
 			m, err := p.Prepare(context.Background(), &Request{
-				API: tc.api, Path: "/client/path", Headers: http.Header{"anthropic-beta": {"x"}}, Body: body,
+				API: tc.api, Path: "/client/path", Headers: http.Header{"anthropic-beta": {"interleaved-thinking-2025-05-14"}}, Body: body,
 				ClientModel: "client-model", UpstreamModel: tc.upstream, Stream: tc.stream,
 			})
 			if err != nil {
@@ -80,7 +80,7 @@ func TestVertexRequests(t *testing.T) {
 				t.Errorf("authorization = %q", got)
 			}
 			if len(m.RemoveHeaders) != 0 {
-				t.Errorf("anthropic-beta stays a header on Vertex; removed %v", m.RemoveHeaders)
+				t.Errorf("an accepted anthropic-beta stays a header on Vertex, untouched; removed %v", m.RemoveHeaders)
 			}
 			if tc.body == "" {
 				if string(m.Body) != string(native) {

@@ -20,6 +20,15 @@ const (
 	VertexRawPredict
 	VertexStreamRawPredict
 	VertexCountTokens
+	// The endpoints tollgate does not know (other.go), by the API their path looks like.
+	AnthropicOther
+	OpenAIResponsesOther
+	OpenAIOther
+	// Gemini's native API (Gemini CLI, the Google Gen AI SDKs): the model is in the path
+	// (gemini_paths.go), errors are in Google's shape (errors_google.go).
+	GeminiGenerateContent
+	GeminiStreamGenerateContent
+	GeminiCountTokens
 )
 
 var kindNames = [...]string{
@@ -34,6 +43,13 @@ var kindNames = [...]string{
 	VertexRawPredict:       "vertex_raw_predict",
 	VertexStreamRawPredict: "vertex_stream_raw_predict",
 	VertexCountTokens:      "vertex_count_tokens",
+	AnthropicOther:         "anthropic_other",
+	OpenAIResponsesOther:   "openai_responses_other",
+	OpenAIOther:            "openai_other",
+
+	GeminiGenerateContent:       "gemini_generate_content",
+	GeminiStreamGenerateContent: "gemini_stream_generate_content",
+	GeminiCountTokens:           "gemini_count_tokens",
 }
 
 func (k Kind) String() string {
@@ -44,15 +60,20 @@ func (k Kind) String() string {
 }
 
 // AnthropicShaped reports whether clients of this API expect Anthropic's error shape
-// and Anthropic events (everything but the two OpenAI APIs).
+// and Anthropic events (everything but the OpenAI APIs and Gemini's).
 func (k Kind) AnthropicShaped() bool {
-	return k != OpenAIChat && k != OpenAIResponses && k != Unknown
+	switch k {
+	case Unknown, OpenAIChat, OpenAIResponses, OpenAIResponsesOther, OpenAIOther:
+		return false
+	}
+	return !k.GoogleShaped()
 }
 
 // CountsTokens reports whether the API is a token-counting call, whose response is not
 // billable usage.
 func (k Kind) CountsTokens() bool {
-	return k == AnthropicCountTokens || k == BedrockCountTokens || k == VertexCountTokens
+	return k == AnthropicCountTokens || k == BedrockCountTokens || k == VertexCountTokens ||
+		k == GeminiCountTokens
 }
 
 // MaxModelLength bounds a model name a client may send (in the body or the path): the

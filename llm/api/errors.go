@@ -24,7 +24,10 @@ func Errorf(status int, format string, args ...any) *Error {
 // anthropicType maps a status to Anthropic's error type names.
 func anthropicType(status int) string {
 	switch status {
-	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+	case http.StatusBadRequest, http.StatusUnprocessableEntity,
+		http.StatusMethodNotAllowed, http.StatusUpgradeRequired:
+		// A wrong method or a protocol upgrade is the client's request, not a fault of
+		// the server: never api_error (which clients retry).
 		return "invalid_request_error"
 	case http.StatusUnauthorized:
 		return "authentication_error"
@@ -56,6 +59,10 @@ func openAIType(status int) (typ, code string) {
 		return "invalid_request_error", "permission_denied"
 	case http.StatusNotFound:
 		return "invalid_request_error", "not_found"
+	case http.StatusMethodNotAllowed:
+		return "invalid_request_error", "method_not_allowed"
+	case http.StatusUpgradeRequired:
+		return "invalid_request_error", "upgrade_required"
 	case http.StatusTooManyRequests:
 		return "rate_limit_exceeded", "rate_limit_exceeded"
 	case http.StatusServiceUnavailable:
@@ -74,9 +81,13 @@ func (e *Error) AnthropicErrorType() string {
 }
 
 // Body renders e in the error shape of API k:
-// Anthropic {"type":"error","error":{"type":..,"message":..}} or
-// OpenAI {"error":{"message":..,"type":..,"code":..}}.
+// Anthropic {"type":"error","error":{"type":..,"message":..}},
+// OpenAI {"error":{"message":..,"type":..,"code":..}} or
+// Google {"error":{"code":..,"message":..,"status":..}}.
 func (e *Error) Body(k Kind) []byte {
+	if k.GoogleShaped() {
+		return e.googleBody()
+	}
 	if k.AnthropicShaped() {
 		b := make([]byte, 0, 64+len(e.Message))
 		b = append(b, `{"type":"error","error":{"type":`...)

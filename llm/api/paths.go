@@ -16,6 +16,10 @@ type Endpoint struct {
 	// client may probe (GET /inference-profiles, GET /foundation-models), answered by
 	// tollgate from its exact Bedrock models.
 	BedrockCatalog string
+	// Err is set when the path names an API tollgate serves but cannot be served as
+	// written (a Gemini path whose model is refused): the client gets Err, in the
+	// shape of Kind.
+	Err *Error
 }
 
 // SplitPath separates a :path into path and query.
@@ -50,6 +54,9 @@ func Classify(path string) (Endpoint, bool) {
 	}
 	if strings.HasPrefix(path, "/v1/projects/") {
 		return classifyVertex(path)
+	}
+	if GeminiVersion(path) != "" {
+		return classifyGemini(path)
 	}
 	return Endpoint{}, false
 }

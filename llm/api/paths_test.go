@@ -50,3 +50,25 @@ func TestErrorShapes(t *testing.T) {
 		t.Errorf("bedrock native: %s", got)
 	}
 }
+
+// TestClientErrorTypes: a wrong method and a refused upgrade are the client's errors in
+// both shapes, never server_error/api_error, which clients treat as retryable.
+func TestClientErrorTypes(t *testing.T) {
+	for _, tc := range []struct {
+		status          int
+		openai, anthrop string
+	}{
+		{405, `{"error":{"message":"m","type":"invalid_request_error","param":null,"code":"method_not_allowed"}}`,
+			`{"type":"error","error":{"type":"invalid_request_error","message":"m"}}`},
+		{426, `{"error":{"message":"m","type":"invalid_request_error","param":null,"code":"upgrade_required"}}`,
+			`{"type":"error","error":{"type":"invalid_request_error","message":"m"}}`},
+	} {
+		e := &Error{Status: tc.status, Message: "m"}
+		if got := string(e.Body(OpenAIResponses)); got != tc.openai {
+			t.Errorf("%d openai: %s", tc.status, got)
+		}
+		if got := string(e.Body(AnthropicMessages)); got != tc.anthrop {
+			t.Errorf("%d anthropic: %s", tc.status, got)
+		}
+	}
+}

@@ -25,8 +25,9 @@ type Extractor interface {
 	Seen() bool
 }
 
-// NewExtractor returns the extractor for responses of API k. Token-counting APIs and
-// unknown ones get an extractor that never finds usage.
+// NewExtractor returns the extractor for responses of API k; an endpoint tollgate does
+// not know (k.Other()) gets one that reads any known usage shape. Token-counting APIs and
+// Unknown get an extractor that never finds usage.
 func NewExtractor(k api.Kind) Extractor {
 	if k.CountsTokens() {
 		return nop{}
@@ -41,6 +42,10 @@ func NewExtractor(k api.Kind) Extractor {
 	case api.AnthropicMessages, api.BedrockInvoke,
 		api.VertexRawPredict, api.VertexStreamRawPredict:
 		return &anthropic{}
+	case api.AnthropicOther, api.OpenAIResponsesOther, api.OpenAIOther:
+		return &anyKnown{}
+	case api.GeminiGenerateContent, api.GeminiStreamGenerateContent:
+		return &gemini{}
 	default:
 		return nop{}
 	}

@@ -36,7 +36,7 @@ func extract(k api.Kind, pieces ...[]byte) extracted {
 }
 
 var fuzzKinds = []api.Kind{api.OpenAIChat, api.OpenAIResponses, api.AnthropicMessages,
-	api.BedrockInvokeStream, api.AnthropicCountTokens, api.Unknown}
+	api.BedrockInvokeStream, api.AnthropicCountTokens, api.Unknown, api.GeminiStreamGenerateContent}
 
 func FuzzExtractors(f *testing.F) {
 	bodies, _ := filepath.Glob("testdata/*.sse")
@@ -55,6 +55,8 @@ func FuzzExtractors(f *testing.F) {
 	f.Add(uint8(0), []byte("data: {\"x\":"+deep+",\"usage\":{\"prompt_tokens\":3}}\n\n"), uint16(20))
 	f.Add(uint8(2), []byte("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":"+deep+",\"usage\":{\"output_tokens\":4}}\n\n"), uint16(60))
 	f.Add(uint8(4), []byte(`{"input_tokens":`+deep+`}`), uint16(1))
+	f.Add(uint8(6), []byte(`[`+deep+`,{"usageMetadata":{"promptTokenCount":2}}]`), uint16(3))
+	f.Add(uint8(6), []byte("data: {\"candidates\":[{\"content\":{\"parts\":"+deep+"}}],\"usageMetadata\":{\"promptTokenCount\":2}}\n\n"), uint16(30))
 	f.Fuzz(func(t *testing.T, k uint8, stream []byte, at uint16) {
 		kind := fuzzKinds[int(k)%len(fuzzKinds)]
 		whole := extract(kind, stream)

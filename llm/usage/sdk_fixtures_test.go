@@ -102,6 +102,8 @@ func TestFixturesAgreeWithSDKs(t *testing.T) {
 				got = sdkResponse(t, body)
 			case fx.Kind == api.OpenAIResponses:
 				got = sdkResponseStream(t, body)
+			case fx.Kind == api.GeminiGenerateContent && !stream, fx.Kind == api.GeminiStreamGenerateContent && stream:
+				got = sdkGemini(t, body, stream)
 			default:
 				t.Fatalf("no SDK check for kind %v (%s): add one", fx.Kind, fx.ContentType)
 			}
@@ -116,7 +118,8 @@ func TestFixturesAgreeWithSDKs(t *testing.T) {
 		})
 	}
 	for _, want := range []string{"anthropic_messages stream=false", "anthropic_messages stream=true",
-		"openai_chat stream=false", "openai_chat stream=true", "openai_responses stream=false", "openai_responses stream=true"} {
+		"openai_chat stream=false", "openai_chat stream=true", "openai_responses stream=false", "openai_responses stream=true",
+		"gemini_generate_content stream=false", "gemini_stream_generate_content stream=true"} {
 		if !covered[want] {
 			t.Errorf("no fixture checked for %s", want)
 		}

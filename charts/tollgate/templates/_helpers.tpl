@@ -59,19 +59,63 @@ app.kubernetes.io/component: envoy
 
 {{/*
 The tollgate.yaml this release runs: .Values.config with listen and admin set from the
-chart's ports, so that the container ports, probes and Services always agree with it.
+chart's ports, so that the container ports, probes and Services always agree with it;
+server.drain_delay and server.shutdown_grace from .Values.shutdown, so that the pod's
+terminationGracePeriodSeconds always covers them (and, with ratelimit.enabled,
+`ratelimit` pointing at the chart's rate-limit service).
 */}}
 {{- define "tollgate.config" -}}
 {{- $cfg := deepCopy .Values.config }}
 {{- $_ := set $cfg "listen" (printf ":%d" (int .Values.ports.grpc)) }}
 {{- $_ := set $cfg "admin" (printf ":%d" (int .Values.ports.admin)) }}
-{{- if .Values.tls.enabled }}
+{{- if .Values.ratelimit.enabled }}
+{{- $_ := set $cfg "ratelimit" (include "tollgate.ratelimitSection" . | fromYaml) }}
+{{- end }}
 {{- $server := default dict $cfg.server }}
+{{- $_ := set $server "drain_delay" (printf "%ds" (int .Values.shutdown.drainDelaySeconds)) }}
+{{- $_ := set $server "shutdown_grace" (printf "%ds" (int .Values.shutdown.graceSeconds)) }}
+{{- if .Values.tls.enabled }}
 {{- $dir := include "tollgate.tlsMountPath" . }}
 {{- $_ := set $server "tls" (dict "cert_file" (printf "%s/tls.crt" $dir) "key_file" (printf "%s/tls.key" $dir) "client_ca" (printf "%s/ca.crt" $dir)) }}
-{{- $_ := set $cfg "server" $server }}
 {{- end }}
+{{- $_ := set $cfg "server" $server }}
 {{- toYaml $cfg }}
+{{- end }}
+
+{{/*
+What the tollgate pods' checksum/config annotation hashes: the settings tollgate reads only
+at start (internal/config RestartOnly, README "Hot reload"; a test keeps the lists equal).
+Any other change to tollgate.yaml reaches the running pods as a hot reload — the ConfigMap
+volume is updated in place and tollgate watches the file — so it rolls nothing. With
+server.watch_config false nothing is watched, and the whole file is hashed.
+*/}}
+{{- define "tollgate.configChecksum" -}}
+{{- $cfg := include "tollgate.config" . | fromYaml }}
+{{- $server := default dict $cfg.server }}
+{{- if eq (toString (get $server "watch_config")) "false" }}
+{{- include "tollgate.config" . | sha256sum }}
+{{- else }}
+{{- $limits := default dict $cfg.limits }}
+{{- $pricing := default dict $cfg.pricing }}
+{{- $restartOnly := dict
+  "listen" $cfg.listen
+  "admin" $cfg.admin
+  "server.tls" (get $server "tls")
+  "server.reload_endpoint" (get $server "reload_endpoint")
+  "server.watch_config" (get $server "watch_config")
+  "limits.max_concurrent_streams" (get $limits "max_concurrent_streams")
+  "limits.max_request_body" (get $limits "max_request_body")
+  "pricing.url" (get $pricing "url")
+  "pricing.refresh" (get $pricing "refresh")
+  "pricing.timeout" (get $pricing "timeout")
+  "ratelimit" (get $cfg "ratelimit") }}
+{{- toYaml $restartOnly | sha256sum }}
+{{- end }}
+{{- end }}
+
+{{/* The tollgate pods' grace: preStop sleep, drain delay, shutdown grace, and 10 s for the cut-off. */}}
+{{- define "tollgate.terminationGrace" -}}
+{{- add (int .Values.shutdown.preStopSleepSeconds) (int .Values.shutdown.drainDelaySeconds) (int .Values.shutdown.graceSeconds) 10 }}
 {{- end }}
 
 {{/*
@@ -139,5 +183,26 @@ Deployments' checksum/tls annotations (rendered from other templates) agree.
 {{- define "tollgate.tlsChecksum" -}}
 {{- if and .Values.tls.enabled (not .Values.tls.certManager.enabled) }}
 checksum/tls: {{ (include "tollgate.tlsGenerated" . | fromYaml).ca | sha256sum }}
+{{- end }}
+{{- end }}
+
+{{/*
+Pod topology spread of a Deployment's pods: the given constraints, or, when there are none and
+the default is on, one that spreads the pods over nodes (maxSkew 1 on kubernetes.io/hostname,
+ScheduleAnyway) selecting this Deployment's pods. Called with a dict of "constraints" (a
+list), "default" (a bool) and "selector" (the pods' selector labels, as YAML).
+*/}}
+{{- define "tollgate.topologySpread" -}}
+{{- if .constraints }}
+topologySpreadConstraints:
+  {{- toYaml .constraints | nindent 2 }}
+{{- else if .default }}
+topologySpreadConstraints:
+  - maxSkew: 1
+    topologyKey: kubernetes.io/hostname
+    whenUnsatisfiable: ScheduleAnyway
+    labelSelector:
+      matchLabels:
+        {{- .selector | nindent 8 }}
 {{- end }}
 {{- end }}

@@ -43,7 +43,9 @@
 //   - immediate_response as a local reply: status < 200 → 200 (isValidHttpStatus),
 //     headers through the mutation rules, details → %RESPONSE_CODE_DETAILS%.
 //   - Dynamic metadata kept only for metadata_options.receiving_namespaces.untyped,
-//     merged key by key.
+//     merged key by key; an immediate_response's too, applied before the local reply
+//     (ext_proc.cc onReceiveMessage, kImmediateResponse: setDecoderDynamicMetadata then
+//     sendImmediateResponse), so a rejected request's access log line has it.
 //
 // Not copied: observability mode, send_body_without_waiting_for_header_response,
 // FULL_DUPLEX_STREAMED and BUFFERED_PARTIAL chunking, trailers, route_cache_action

@@ -20,7 +20,7 @@ import (
 	"github.com/tollgate/tollgate/deploy/release/reqdiff"
 )
 
-// clientPackages maps the client names of clients.json (and of the real-client suite's
+// clientPackages maps the client names of e2e/clients/versions.json (and of the real-client suite's
 // subtests and request shapes) to their npm packages.
 var clientPackages = map[string]string{
 	"claude-code": "@anthropic-ai/claude-code",
@@ -57,7 +57,7 @@ func readPins(path string) (map[string]string, error) {
 	return pins, nil
 }
 
-// pinsJSON writes pins as clients.json is written: sorted keys, two-space indent.
+// pinsJSON writes pins as e2e/clients/versions.json is written: sorted keys, two-space indent.
 func pinsJSON(pins map[string]string) []byte {
 	b, _ := json.MarshalIndent(pins, "", "  ") // maps marshal with sorted keys
 	return append(b, '\n')
@@ -74,7 +74,7 @@ func sortedClients(m map[string]string) []string {
 
 func canaryVersions(args []string, stdout, stderr io.Writer) int {
 	flags := newFlags("canary-versions", stderr)
-	pinsPath := flags.String("pins", "deploy/release/clients.json", "pinned client versions")
+	pinsPath := flags.String("pins", "e2e/clients/versions.json", "pinned client versions")
 	out := flags.String("out", "", "file to write the newest versions to (same format)")
 	npm := flags.String("npm", "npm", "npm binary")
 	if !parseFlags(flags, args, "out") {
@@ -290,7 +290,7 @@ func readShapes(path string) ([]reqdiff.Shape, string, error) {
 
 func canaryReport(args []string, stdout, stderr io.Writer) int {
 	flags := newFlags("canary-report", stderr)
-	pinsPath := flags.String("pins", "deploy/release/clients.json", "pinned client versions (relative to -repo; the pin pull request edits it)")
+	pinsPath := flags.String("pins", "e2e/clients/versions.json", "pinned client versions (relative to -repo; the pin pull request edits it)")
 	latestPath := flags.String("latest", "", "newest versions, from canary-versions")
 	results := flags.String("results", "", "`go test -json` output of the real-client suite")
 	shapesPath := flags.String("shapes", "", "request shapes the suite recorded with the newest clients (TOLLGATE_REQUEST_SHAPES_OUT)")
@@ -377,7 +377,7 @@ func canaryIssue(gh relkit.GitHub, stdout io.Writer, v verdict, res *suiteResult
 	var b strings.Builder
 	fmt.Fprintf(&b, "The nightly client canary ran the real-client suite (`go test ./e2e/clients -run TestRealClients`, "+
 		"`TOLLGATE_CLIENT_VERSIONS=latest`) with **%s %s** (npm `%s`); it fails. The pin stays at %s "+
-		"(`deploy/release/clients.json`) until a canary run passes.\n\n", v.client, v.latest, clientPackages[v.client], v.pinned)
+		"(`e2e/clients/versions.json`) until a canary run passes.\n\n", v.client, v.latest, clientPackages[v.client], v.pinned)
 	if v.why != "" {
 		fmt.Fprintf(&b, "Note: %s.\n\n", v.why)
 	}
@@ -477,7 +477,7 @@ func pinsPR(gh relkit.GitHub, log relkit.Runner, stdout io.Writer, passing []ver
 	title := "clients: move the pins to " + strings.Join(names, ", ")
 	var b strings.Builder
 	b.WriteString("The nightly client canary ran the real-client suite with the newest published clients and it passed. " +
-		"This pull request moves their pins in `deploy/release/clients.json`")
+		"This pull request moves their pins in `e2e/clients/versions.json`")
 	if recorded {
 		fmt.Fprintf(&b, " and records the requests they send in `%s` (the baseline of the next canary's diff)", baseline)
 	}

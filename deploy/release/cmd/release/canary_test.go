@@ -13,7 +13,7 @@ import (
 )
 
 const (
-	pinsRel     = "deploy/release/clients.json"
+	pinsRel     = "e2e/clients/versions.json"
 	baselineRel = "deploy/release/request-shapes.json"
 )
 
@@ -33,7 +33,7 @@ func TestCanaryVersions(t *testing.T) {
 	t.Setenv("GITHUB_OUTPUT", filepath.Join(dir, "output"))
 	npm := fakeNPM(t, map[string]string{"@anthropic-ai/claude-code": "2.2.0", "@openai/codex": "0.172.0", "@google/gemini-cli": "0.61.0"})
 	out := filepath.Join(dir, "latest.json")
-	code, stdout, _ := run(t, "canary-versions", "-pins", "../../clients.json", "-npm", npm, "-out", out)
+	code, stdout, _ := run(t, "canary-versions", "-pins", "../../../../e2e/clients/versions.json", "-npm", npm, "-out", out)
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -58,7 +58,7 @@ func TestCanaryVersions(t *testing.T) {
 
 	// npm printing something else than a version never reaches a command line.
 	bad := fakeNPM(t, map[string]string{"@anthropic-ai/claude-code": "2.2.0; curl evil", "@openai/codex": "1.0.0", "@google/gemini-cli": "1.0.0"})
-	if code, _, stderr := run(t, "canary-versions", "-pins", "../../clients.json", "-npm", bad, "-out", out); code != 1 || !strings.Contains(stderr, "is not a version") {
+	if code, _, stderr := run(t, "canary-versions", "-pins", "../../../../e2e/clients/versions.json", "-npm", bad, "-out", out); code != 1 || !strings.Contains(stderr, "is not a version") {
 		t.Errorf("bad version: exit %d %q", code, stderr)
 	}
 	if code, _, stderr := run(t, "canary-versions", "-pins", writeFile(t, filepath.Join(dir, "p.json"), `{"cursor":"1.0.0"}`), "-npm", npm, "-out", out); code != 1 || !strings.Contains(stderr, `unknown client "cursor"`) {
@@ -68,7 +68,7 @@ func TestCanaryVersions(t *testing.T) {
 
 // The pins file shipped here names exactly the clients the canary knows.
 func TestShippedPins(t *testing.T) {
-	pins, err := readPins("../../clients.json")
+	pins, err := readPins("../../../../e2e/clients/versions.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestShippedPins(t *testing.T) {
 	if fmt.Sprint(pins) != fmt.Sprint(want) {
 		t.Errorf("pins %v, want %v", pins, want)
 	}
-	if got := string(pinsJSON(pins)); got != readFile(t, "../../clients.json") {
+	if got := string(pinsJSON(pins)); got != readFile(t, "../../../../e2e/clients/versions.json") {
 		t.Errorf("clients.json is not written as the pin pull request writes it:\n%s", got)
 	}
 }
@@ -104,7 +104,7 @@ type canaryEnv struct {
 
 func newCanaryEnv(t *testing.T, results string, withBaseline bool) *canaryEnv {
 	t.Helper()
-	files := map[string]string{pinsRel: readFile(t, "../../clients.json")}
+	files := map[string]string{pinsRel: readFile(t, "../../../../e2e/clients/versions.json")}
 	if withBaseline {
 		files[baselineRel] = readFile(t, "../../reqdiff/testdata/old.json")
 	}

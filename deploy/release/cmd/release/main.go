@@ -3,7 +3,7 @@
 //	release render          -chart DIR -f VALUES... [-set K=V...] [-release NAME] [-namespace NS] -out DIR
 //	release models-pr       -config FILE -values FILE [-models-key config.models] [-tollgate BIN] [-base main]
 //	release promote         -commit SHA -image REF [-record deploy/release/production.json] [-base main]
-//	release canary-versions -pins deploy/release/clients.json -out latest.json [-npm npm]
+//	release canary-versions -pins e2e/clients/versions.json -out latest.json [-npm npm]
 //	release canary-report   -pins ... -latest latest.json -results go-test.json [-shapes F] [-baseline F]
 //	release reqdiff         -old OLD.json -new NEW.json [-client NAME]
 //

@@ -102,8 +102,11 @@ func (r Runner) Run(name string, args ...string) error {
 
 // WriteFileAtomic replaces path with data through a temporary file in the same directory, so
 // that a reader (or a failure half-way) never sees a partial file. The mode of an existing
-// file is kept.
+// file is kept; a missing directory is made.
 func WriteFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
 	mode := os.FileMode(0o644)
 	if fi, err := os.Stat(path); err == nil {
 		mode = fi.Mode().Perm()
