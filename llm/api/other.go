@@ -14,11 +14,13 @@ func (k Kind) Other() bool {
 // Other endpoint, shaped by the API its path looks like, so that errors and metering
 // follow the client's API: /v1/messages* (and the legacy /v1/complete) are Anthropic's,
 // /v1/responses* the Responses API's, everything else OpenAI's. The cloud-native
-// /v1/projects/ tree is not a client API path and stays unknown. ok is false for paths
+// /v1/projects/ tree is not a client API path and stays unknown, and so does a Google
+// method call that Classify does not serve (/v1/models/{model}:{method}, GoogleStylePath):
+// its client expects Google's error shape, not an OpenAI one. ok is false for paths
 // outside /v1/, and for paths a hop could read differently (plainPath).
 func ClassifyOther(path string) (Endpoint, bool) {
 	if !strings.HasPrefix(path, "/v1/") || len(path) == len("/v1/") || strings.HasPrefix(path, "/v1/projects/") ||
-		!plainPath(path) {
+		!plainPath(path) || GoogleStylePath(path) {
 		return Endpoint{}, false
 	}
 	switch {

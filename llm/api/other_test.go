@@ -27,6 +27,10 @@ func TestClassifyOther(t *testing.T) {
 		{"/v1//responses", false, Unknown},
 		{"/v1/responses%2Fcompact", false, Unknown},
 		{"/v1/responses\\compact", false, Unknown},
+		// Google method calls tollgate does not serve: Google's 404, not routed as OpenAI's.
+		{"/v1/models/gemini-2.5-pro:embedContent", false, Unknown},
+		{"/v1/models/:", false, Unknown},
+		{"/v1/models/gpt-5", true, OpenAIOther},
 	} {
 		ep, ok := ClassifyOther(tc.path)
 		if ok != tc.ok || ep.Kind != tc.kind {
