@@ -25,7 +25,11 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if *path == "" {
 		return &ExitError{Code: 2, Err: fmt.Errorf("-config is required")}
 	}
-	log, level := gateway.NewLogger(stderr, "info")
+	// One log line per request, written in batches (gateway.LogBuffer); everything
+	// waiting is written before serve returns.
+	logs := gateway.NewLogBuffer(stderr)
+	defer logs.Close()
+	log, level := gateway.NewLogger(logs, "info")
 	memLimit, source := memlimit.Configure()
 	if source != "none" {
 		log.Info("memory limit", "bytes", memLimit, "from", source)
