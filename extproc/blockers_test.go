@@ -151,6 +151,34 @@ func TestTenMillionDeepBodyDoesNotCrash(t *testing.T) {
 	}
 }
 
+// TestDeepJSONInAStringDoesNotCrash: JSON nested ten million deep inside a string of the
+// body (a Chat tool call's arguments, which the Messages translation parses) is past the
+// body's own depth scan; the translation validates it without recursion: a 400 in the
+// client's shape, and the process serves the next request.
+func TestDeepJSONInAStringDoesNotCrash(t *testing.T) {
+	isolateCloud(t)
+	f := newWiredFixture(t, &syncBuffer{})
+	const depth = 10_000_000
+	args := strings.Repeat("[", depth) + strings.Repeat("]", depth)
+	body := []byte(`{"model":"claude-sonnet-4-5-20250929","messages":[{"role":"user","content":"hi"},` +
+		`{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"` + args + `"}}]}]}`)
+	ex := f.open(t)
+	if r := ex.send(post("/v1/chat/completions", body, "x-api-key", securityClientKey)); r.GetImmediateResponse() != nil {
+		t.Fatalf("headers refused: %v", r)
+	}
+	ir := immediateOf(t, ex.send(requestBody(body)))
+	if ir.Status.Code != 400 {
+		t.Fatalf("status %d, want 400", ir.Status.Code)
+	}
+	checkErrorShape(t, ir.Body, "openai", "not a JSON object")
+	ex.close()
+	ok := []byte(`{"model":"claude-sonnet-4-5-20250929","max_tokens":1,"messages":[]}`)
+	replies, _ := rawStream(t, f, post("/v1/messages", ok, "x-api-key", securityClientKey), requestBody(ok))
+	if len(replies) != 2 || mutationOf(t, replies[1]).set["x-tollgate-provider"] != "anthropic" {
+		t.Fatalf("the next request was not routed: %v", replies)
+	}
+}
+
 // TestOverLongModelIs400: a model name over 256 bytes — in the body or in a native path —
 // is a 400 that does not echo it, and nothing of it reaches the log.
 func TestOverLongModelIs400(t *testing.T) {

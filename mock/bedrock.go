@@ -11,6 +11,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/tidwall/gjson"
+
+	"github.com/tollgate/tollgate/internal/jsonlimit"
 )
 
 // Bedrock's wire constants.
@@ -101,7 +103,7 @@ func (b *Bedrock) checkRequest(r *http.Request, body []byte) error {
 
 // checkInvokeBody checks an InvokeModel body for an Anthropic model.
 func checkInvokeBody(body []byte) error {
-	if !gjson.ValidBytes(body) {
+	if !jsonlimit.Valid(body) {
 		return fmt.Errorf("body is not JSON")
 	}
 	if v := gjson.GetBytes(body, "anthropic_version").Str; v != BedrockAnthropicVersion {

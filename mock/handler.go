@@ -103,7 +103,7 @@ func (h *Handler) parse(kind api.Kind, pathModel string, w http.ResponseWriter, 
 		}
 		return nil, api.Errorf(http.StatusBadRequest, "reading request body: %v", err)
 	}
-	if jsonlimit.CheckDepth(body, jsonlimit.MaxDepth) != nil || !gjson.ValidBytes(body) || !gjson.ParseBytes(body).IsObject() {
+	if !jsonlimit.Valid(body) || !gjson.ParseBytes(body).IsObject() {
 		return nil, api.Errorf(http.StatusBadRequest, "request body is not a valid JSON object")
 	}
 	model := gjson.GetBytes(body, "model")

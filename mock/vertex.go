@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/tollgate/tollgate/internal/jsonlimit"
 )
 
 // VertexAnthropicVersion is the body's anthropic_version for Claude on Vertex AI.
@@ -99,7 +101,7 @@ func (v *Vertex) checkRequest(r *http.Request, body []byte) error {
 	if r.Method != http.MethodPost {
 		return fmt.Errorf("method %s", r.Method)
 	}
-	if !gjson.ValidBytes(body) {
+	if !jsonlimit.Valid(body) {
 		return fmt.Errorf("body is not JSON")
 	}
 	if strings.HasPrefix(r.URL.Path, v.googleBase()) {

@@ -44,7 +44,7 @@ func ParseLiteLLM(data []byte) (entries map[string]Entry, skipped int, err error
 	if err := jsonlimit.CheckDepth(data, jsonlimit.MaxDepth); err != nil {
 		return nil, 0, fmt.Errorf("price file: %w", err)
 	}
-	if !gjson.ValidBytes(data) {
+	if !jsonlimit.Valid(data) {
 		return nil, 0, errors.New("price file: not valid JSON")
 	}
 	root := gjson.ParseBytes(data)

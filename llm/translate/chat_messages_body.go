@@ -2,6 +2,8 @@ package translate
 
 import (
 	"github.com/tidwall/gjson"
+
+	"github.com/tollgate/tollgate/internal/jsonlimit"
 )
 
 // Chat Completions client, Messages upstream: a response not streamed. The message's
@@ -10,7 +12,7 @@ import (
 // stream's usage chunk.
 
 func (s *chatFromMessages) body(out []byte, body []byte) ([]byte, error) {
-	if !gjson.ValidBytes(body) {
+	if !jsonlimit.Valid(body) {
 		return out, ErrMalformed
 	}
 	msg := parse(body)

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/tollgate/tollgate/internal/jsonlimit"
 )
 
 // Chat Completions client, Messages upstream: the conversation. System and developer
@@ -130,7 +132,7 @@ func (c *chatConv) toolUse(tc gjson.Result) error {
 	if args == "" {
 		args = "{}"
 	}
-	if !gjson.Valid(args) || !gjson.Parse(args).IsObject() {
+	if !jsonlimit.ValidString(args) || !gjson.Parse(args).IsObject() {
 		return badRequest("messages: the arguments of tool call %q are not a JSON object", id.Str)
 	}
 	if c.calls == nil {

@@ -6,6 +6,8 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/tollgate/tollgate/internal/jsonlimit"
+
 	"github.com/tollgate/tollgate/llm/api"
 )
 
@@ -156,7 +158,7 @@ func (s *chatFromMessages) event(out []byte, name string, data []byte) ([]byte, 
 	if s.stopped {
 		return out, nil
 	}
-	if !gjson.ValidBytes(data) {
+	if !jsonlimit.Valid(data) {
 		return out, ErrMalformed
 	}
 	ev := parse(data)

@@ -5,6 +5,8 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/tollgate/tollgate/internal/jsonlimit"
+
 	"github.com/tollgate/tollgate/llm/api"
 )
 
@@ -91,7 +93,7 @@ func openAIError(body gjson.Result, status int) *api.Error {
 func ReshapeError(p Pair, status int, body []byte) []byte {
 	var e *api.Error
 	root := parse(body)
-	if !gjson.ValidBytes(body) {
+	if !jsonlimit.Valid(body) {
 		root = gjson.Result{}
 	}
 	switch p.Upstream {

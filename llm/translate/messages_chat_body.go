@@ -2,6 +2,8 @@ package translate
 
 import (
 	"github.com/tidwall/gjson"
+
+	"github.com/tollgate/tollgate/internal/jsonlimit"
 )
 
 // Messages client, Chat Completions upstream: a response not streamed. Choice 0's
@@ -10,7 +12,7 @@ import (
 // object become {}, as the Anthropic SDKs make of them).
 
 func (s *messagesFromChat) body(out []byte, body []byte) ([]byte, error) {
-	if !gjson.ValidBytes(body) {
+	if !jsonlimit.Valid(body) {
 		return out, ErrMalformed
 	}
 	ch := parse(body)
@@ -60,7 +62,7 @@ func (s *messagesFromChat) body(out []byte, body []byte) ([]byte, error) {
 		out = append(out, orNull(tc.Get("function.name"))...)
 		out = append(out, `,"input":`...)
 		args := tc.Get("function.arguments").Str
-		if gjson.Valid(args) && gjson.Parse(args).IsObject() {
+		if jsonlimit.ValidString(args) && gjson.Parse(args).IsObject() {
 			out = append(out, args...)
 		} else {
 			out = append(out, `{}`...)

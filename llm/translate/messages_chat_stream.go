@@ -5,6 +5,8 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/tollgate/tollgate/internal/jsonlimit"
+
 	"github.com/tollgate/tollgate/llm/api"
 )
 
@@ -126,7 +128,7 @@ func (s *messagesFromChat) event(out []byte, _ string, data []byte) ([]byte, err
 	if bytes.Equal(bytes.TrimSpace(data), []byte("[DONE]")) {
 		return s.finishStream(out), nil
 	}
-	if !gjson.ValidBytes(data) {
+	if !jsonlimit.Valid(data) {
 		return out, ErrMalformed
 	}
 	ch := parse(data)

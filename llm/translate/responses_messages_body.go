@@ -2,6 +2,8 @@ package translate
 
 import (
 	"github.com/tidwall/gjson"
+
+	"github.com/tollgate/tollgate/internal/jsonlimit"
 )
 
 // Responses client, Messages upstream: a response not streamed. The message's blocks
@@ -9,7 +11,7 @@ import (
 // them through the same item writer.
 
 func (s *responsesFromMessages) body(out []byte, body []byte) ([]byte, error) {
-	if !gjson.ValidBytes(body) {
+	if !jsonlimit.Valid(body) {
 		return out, ErrMalformed
 	}
 	msg := parse(body)

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/tollgate/tollgate/internal/jsonlimit"
 )
 
 // Responses client, Messages upstream: the input items. instructions and the system and
@@ -92,7 +94,7 @@ func (c *responsesConv) item(item gjson.Result) error {
 		if args == "" {
 			args = "{}"
 		}
-		if !gjson.Valid(args) || !gjson.Parse(args).IsObject() {
+		if !jsonlimit.ValidString(args) || !gjson.Parse(args).IsObject() {
 			return badRequest("input: the arguments of function_call %s are not a JSON object", orNull(item.Get("call_id")))
 		}
 		return c.toolUse(item, func(b []byte) []byte { return append(b, args...) })

@@ -2,6 +2,8 @@ package translate
 
 import (
 	"github.com/tidwall/gjson"
+
+	"github.com/tollgate/tollgate/internal/jsonlimit"
 )
 
 // Responses client, Messages upstream: the finished items, from the block that ends —
@@ -116,7 +118,7 @@ func (s *responsesFromMessages) toolItem(it []byte) ([]byte, error) {
 	// The input is a JSON object inside the string s.acc holds: decode it once.
 	s.tmp = append(append(append(s.tmp[:0], '"'), s.acc...), '"')
 	input := gjson.ParseBytes(s.tmp).Str
-	if !gjson.Valid(input) {
+	if !jsonlimit.ValidString(input) {
 		input = "{}"
 	}
 	if s.custom == customTool {

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/tollgate/tollgate/internal/jsonlimit"
 )
 
 // Responses client, Messages upstream: the stream. Each Anthropic content block becomes
@@ -93,7 +95,7 @@ func (s *responsesFromMessages) event(out []byte, name string, data []byte) ([]b
 	if s.stopped {
 		return out, nil
 	}
-	if !gjson.ValidBytes(data) {
+	if !jsonlimit.Valid(data) {
 		return out, ErrMalformed
 	}
 	ev := parse(data)

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/tollgate/tollgate/internal/jsonlimit"
 )
 
 // Claude's thinking across the turns of a Responses client. Codex keeps every reasoning
@@ -34,7 +36,7 @@ func carriedThinking(enc string) ([]byte, bool) {
 		return nil, false
 	}
 	blk, err := base64.StdEncoding.DecodeString(rest)
-	if err != nil || !gjson.ValidBytes(blk) {
+	if err != nil || !jsonlimit.Valid(blk) {
 		return nil, false
 	}
 	switch t := get(blk, "type").Str; t {
