@@ -68,18 +68,22 @@ func (w publishWorkflow) scripts(job string) string {
 	return strings.Join(out, "\n")
 }
 
-// TestPublishWorkflowLint runs the tests of .github/lint, a module of its own (see its
-// go.mod), which lint the repository's workflows with actionlint's Go API.
+// TestPublishWorkflowLint runs deploy/release/workflowlint's lint of .github/workflows, a
+// module of its own (see its go.mod), which lints the workflows with actionlint's Go API.
 func TestPublishWorkflowLint(t *testing.T) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
-	cmd := exec.Command(goBin, "test", "-count=1", "./...")
-	cmd.Dir = repoPath(".github/lint")
+	cmd := exec.Command(goBin, "test", "-count=1", "-v", "-run", "^TestWorkflowsLint$/^github/", "./...")
+	cmd.Dir = repoPath("deploy/release/workflowlint")
 	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go test in .github/lint: %v\n%s", err, out)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go test in deploy/release/workflowlint: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "--- PASS: TestWorkflowsLint/github/publish.yml") {
+		t.Fatalf("the publish workflow was not linted:\n%s", out)
 	}
 }
 

@@ -1,7 +1,8 @@
 // A module of its own: actionlint v1.7.12 builds against go.yaml.in/yaml/v4 v4.0.0-rc.3, and
 // the main module's compose-go requires rc.4, whose API differs. Kept apart, each gets the
-// version it builds with. deploy/release/cmd/release's TestWorkflowsLint runs this module's
-// tests, so `go test ./...` at the root covers them.
+// version it builds with. It lints deploy/release/workflows and .github/workflows;
+// deploy/release/cmd/release's TestWorkflowsLint and deploy/deploytest's
+// TestPublishWorkflowLint run its tests, so `go test ./...` at the root covers them.
 module github.com/tollgate/tollgate/deploy/release/workflowlint
 
 go 1.26.8
