@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/genai"
 
 	"github.com/tollgate/tollgate/llm/api"
@@ -235,30 +234,6 @@ func fromGenai(u *genai.GenerateContentResponseUsageMetadata) usage.Usage {
 		Output:    int64(u.CandidatesTokenCount + u.ThoughtsTokenCount),
 		Reasoning: int64(u.ThoughtsTokenCount),
 	}
-}
-
-// costUSD reads tollgate_cost_usd_total for one team/model/provider.
-func costUSD(t *testing.T, reg prometheus.Gatherer, team, model, provider string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "tollgate_cost_usd_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			l := map[string]string{}
-			for _, lp := range m.GetLabel() {
-				l[lp.GetName()] = lp.GetValue()
-			}
-			if l["team"] == team && l["model"] == model && l["provider"] == provider {
-				return m.GetCounter().GetValue()
-			}
-		}
-	}
-	return 0
 }
 
 func closeTo(a, b float64) bool { d := a - b; return d < 1e-12 && d > -1e-12 }

@@ -14,6 +14,12 @@ func tokens(t *testing.T, reg prometheus.Gatherer, team, model, provider string)
 	return counters(t, reg, "tollgate_tokens_total", map[string]string{"team": team, "model": model, "provider": provider}, "token_type")
 }
 
+// costUSD reads tollgate_cost_usd_total for one team/model/provider.
+func costUSD(t *testing.T, reg prometheus.Gatherer, team, model, provider string) float64 {
+	t.Helper()
+	return counters(t, reg, "tollgate_cost_usd_total", map[string]string{"team": team, "model": model, "provider": provider}, "provider")[provider]
+}
+
 // counters reads the counter family name: the series whose labels include match, summed
 // by the value of the label by.
 func counters(t *testing.T, reg prometheus.Gatherer, name string, match map[string]string, by string) map[string]float64 {

@@ -165,30 +165,6 @@ func checkMessagesBody(t *testing.T, body []byte, stream bool) {
 	}
 }
 
-// cost reads tollgate_cost_usd_total of one team/model/provider.
-func cost(t *testing.T, reg prometheus.Gatherer, team, model, provider string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "tollgate_cost_usd_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			l := map[string]string{}
-			for _, lp := range m.GetLabel() {
-				l[lp.GetName()] = lp.GetValue()
-			}
-			if l["team"] == team && l["model"] == model && l["provider"] == provider {
-				return m.GetCounter().GetValue()
-			}
-		}
-	}
-	return 0
-}
-
 // checkMetered: the upstream's usage is counted under the client's model, and its cost
 // is the upstream model's price.
 func checkMetered(t *testing.T, s *stack, model, provider string, q pricing.Query, want usage.Usage) {
@@ -208,7 +184,7 @@ func checkMetered(t *testing.T, s *stack, model, provider string, q pricing.Quer
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := cost(t, s.GW.Registry(), "platform", model, provider); math.Abs(got-wantCost) > 1e-12 || got == 0 {
+	if got := costUSD(t, s.GW.Registry(), "platform", model, provider); math.Abs(got-wantCost) > 1e-12 || got == 0 {
 		t.Errorf("tollgate_cost_usd_total %v, want %v (the upstream model's price)", got, wantCost)
 	}
 }
