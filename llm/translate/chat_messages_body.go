@@ -2,8 +2,6 @@ package translate
 
 import (
 	"github.com/tidwall/gjson"
-
-	"github.com/tollgate/tollgate/internal/jsonlimit"
 )
 
 // Chat Completions client, Messages upstream: a response not streamed. The message's
@@ -12,10 +10,10 @@ import (
 // stream's usage chunk.
 
 func (s *chatFromMessages) body(out []byte, body []byte) ([]byte, error) {
-	if !jsonlimit.Valid(body) {
+	msg, ok := parseValid(body)
+	if !ok {
 		return out, ErrMalformed
 	}
-	msg := parse(body)
 	if msg.Get("type").Str == "error" {
 		return out, &upstreamErr{anthropicError(msg, 0)}
 	}

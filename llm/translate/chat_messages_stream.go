@@ -6,8 +6,6 @@ import (
 
 	"github.com/tidwall/gjson"
 
-	"github.com/tollgate/tollgate/internal/jsonlimit"
-
 	"github.com/tollgate/tollgate/llm/api"
 )
 
@@ -158,10 +156,10 @@ func (s *chatFromMessages) event(out []byte, name string, data []byte) ([]byte, 
 	if s.stopped {
 		return out, nil
 	}
-	if !jsonlimit.Valid(data) {
+	ev, ok := parseValid(data)
+	if !ok {
 		return out, ErrMalformed
 	}
-	ev := parse(data)
 	typ := name
 	if typ == "" {
 		typ = ev.Get("type").Str

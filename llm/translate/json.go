@@ -6,6 +6,8 @@ import (
 	"unsafe"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/tollgate/tollgate/internal/jsonlimit"
 )
 
 // The translators write JSON by appending to one []byte, reading their input with gjson.
@@ -19,6 +21,16 @@ func parse(b []byte) gjson.Result {
 		return gjson.Result{}
 	}
 	return gjson.Parse(unsafe.String(&b[0], len(b)))
+}
+
+// parseValid is parse of JSON from outside (an upstream body or event): ok is false when b
+// is not one valid document nested at most jsonlimit.MaxDepth deep. The check does not
+// recurse, so no depth can overflow the stack, and what passes is safe for gjson.
+func parseValid(b []byte) (gjson.Result, bool) {
+	if !jsonlimit.Valid(b) {
+		return gjson.Result{}, false
+	}
+	return parse(b), true
 }
 
 // get is gjson.GetBytes without its copy of the result's Raw: the result points into b.

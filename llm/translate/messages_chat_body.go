@@ -12,10 +12,10 @@ import (
 // object become {}, as the Anthropic SDKs make of them).
 
 func (s *messagesFromChat) body(out []byte, body []byte) ([]byte, error) {
-	if !jsonlimit.Valid(body) {
+	ch, ok := parseValid(body)
+	if !ok {
 		return out, ErrMalformed
 	}
-	ch := parse(body)
 	if ch.Get("error").Exists() {
 		return out, &upstreamErr{openAIError(ch, 0)}
 	}

@@ -5,8 +5,6 @@ import (
 
 	"github.com/tidwall/gjson"
 
-	"github.com/tollgate/tollgate/internal/jsonlimit"
-
 	"github.com/tollgate/tollgate/llm/api"
 )
 
@@ -128,10 +126,10 @@ func (s *messagesFromChat) event(out []byte, _ string, data []byte) ([]byte, err
 	if bytes.Equal(bytes.TrimSpace(data), []byte("[DONE]")) {
 		return s.finishStream(out), nil
 	}
-	if !jsonlimit.Valid(data) {
+	ch, ok := parseValid(data)
+	if !ok {
 		return out, ErrMalformed
 	}
-	ch := parse(data)
 	if e := ch.Get("error"); e.Exists() {
 		return out, &upstreamErr{openAIError(ch, 0)}
 	}

@@ -2,8 +2,6 @@ package translate
 
 import (
 	"github.com/tidwall/gjson"
-
-	"github.com/tollgate/tollgate/internal/jsonlimit"
 )
 
 // Responses client, Messages upstream: a response not streamed. The message's blocks
@@ -11,10 +9,10 @@ import (
 // them through the same item writer.
 
 func (s *responsesFromMessages) body(out []byte, body []byte) ([]byte, error) {
-	if !jsonlimit.Valid(body) {
+	msg, ok := parseValid(body)
+	if !ok {
 		return out, ErrMalformed
 	}
-	msg := parse(body)
 	if msg.Get("type").Str == "error" {
 		return out, &upstreamErr{anthropicError(msg, 0)}
 	}

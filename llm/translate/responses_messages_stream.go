@@ -5,8 +5,6 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
-
-	"github.com/tollgate/tollgate/internal/jsonlimit"
 )
 
 // Responses client, Messages upstream: the stream. Each Anthropic content block becomes
@@ -95,10 +93,10 @@ func (s *responsesFromMessages) event(out []byte, name string, data []byte) ([]b
 	if s.stopped {
 		return out, nil
 	}
-	if !jsonlimit.Valid(data) {
+	ev, ok := parseValid(data)
+	if !ok {
 		return out, ErrMalformed
 	}
-	ev := parse(data)
 	typ := name
 	if typ == "" {
 		typ = ev.Get("type").Str
